@@ -1,0 +1,1 @@
+"""depsim's streamer: records, the worker, the candidate client and the command line."""

@@ -1,0 +1,41 @@
+"""Reason codes: why a record was dead-lettered or a reply was not graded.
+
+These strings are part of depsim's interface: they appear in the dead-letter topic and
+as the `reason` label of metrics, so they form a small, fixed set.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Reason(StrEnum):
+    """Why a traffic record never reached a model, or a reply was not graded."""
+
+    # Bytes that are not a record.
+    INVALID_UTF8 = "invalid_utf8"
+    LONE_SURROGATE = "lone_surrogate"
+    TRUNCATED_JSON = "truncated_json"
+    NOT_JSON = "not_json"
+    NOT_AN_OBJECT = "not_an_object"
+    TOO_LARGE = "too_large"
+    # A record that breaks the schema.
+    UNSUPPORTED_SCHEMA_VERSION = "unsupported_schema_version"
+    SCHEMA_INVALID = "schema_invalid"
+    UNKNOWN_ROLE = "unknown_role"
+    # A conversation that cannot be cut into a prefix and a reply.
+    NO_ASSISTANT_TURN = "no_assistant_turn"
+    EMPTY_PREFIX = "empty_prefix"
+    EMPTY_PRODUCTION_REPLY = "empty_production_reply"
+    ORPHAN_TOOL_RESULT = "orphan_tool_result"
+    # The privacy gate.
+    NO_CONSENT = "no_consent"
+    NOT_DEIDENTIFIED = "not_deidentified"
+    # Adapters reading foreign formats.
+    UNSUPPORTED_FORMAT = "unsupported_format"
+    # The worker's own limits.
+    DEADLINE_EXCEEDED = "deadline_exceeded"
+    # Shadow generation that produced nothing to grade.
+    GENERATION_FAILED = "generation_failed"
+    INCOMPLETE_REPLY = "incomplete_reply"
+    EMPTY_REPLY = "empty_reply"

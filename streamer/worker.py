@@ -1,0 +1,118 @@
+"""The faust-streaming worker: traffic topic in, graded and dead-letter topics out.
+
+Values are consumed as raw bytes and parsed by depsim (`streamer.parse`), so a bad
+record is dead-lettered instead of wedging the consumer. `concurrency` agents share
+the stream: that many records are in flight per worker, and faust commits an offset
+only once every record before it has been acknowledged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import faust
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from streamer.graded import DeadLetter
+from streamer.pipeline import Processed
+from streamer.reasons import Reason
+from streamer.runtime import Runtime
+from streamer.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def build_app(settings: Settings, runtime: Runtime) -> faust.App:
+    """A faust app that runs `runtime` on every traffic record."""
+    app = faust.App(
+        settings.group_id,
+        broker=_broker_url(settings.bootstrap_servers),
+        store="memory://",
+        key_serializer="raw",
+        value_serializer="raw",
+        topic_partitions=settings.topic_partitions,
+        topic_replication_factor=1,
+        broker_max_poll_interval=settings.max_poll_interval_s,
+        web_host=settings.web_host,
+        web_port=settings.web_port,
+        web_bind=settings.web_host,
+        web_in_thread=False,
+    )
+    traffic = app.topic(settings.traffic_topic, key_type=bytes, value_type=bytes)
+    graded_topic = app.topic(settings.graded_topic, key_type=bytes, value_type=bytes)
+    dead_topic = app.topic(settings.dead_letter_topic, key_type=bytes, value_type=bytes)
+
+    async def publish(processed: Processed) -> None:
+        for graded in processed.graded:
+            await graded_topic.send(
+                key=graded.record_id.encode(), value=graded.to_bytes()
+            )
+        if processed.dead_letter is not None:
+            key = (processed.dead_letter.record_id or "").encode()
+            await dead_topic.send(key=key, value=processed.dead_letter.to_bytes())
+
+    @app.agent(traffic, concurrency=settings.concurrency)
+    async def shadow_evaluate(stream: Any) -> None:
+        async for event in stream.events():
+            raw: bytes = event.value
+            try:
+                processed = await asyncio.wait_for(
+                    runtime.handle(raw), timeout=settings.record_deadline_s
+                )
+            except TimeoutError:
+                log.error(
+                    "record at %s/%s passed its deadline",
+                    event.message.partition,
+                    event.message.offset,
+                )
+                dead = DeadLetter(
+                    reason=Reason.DEADLINE_EXCEEDED,
+                    detail=f"{settings.record_deadline_s}s",
+                    record_id=None,
+                    stage="worker",
+                    source={
+                        "partition": event.message.partition,
+                        "offset": event.message.offset,
+                    },
+                )
+                runtime.metrics.observe_dead_letter(dead)
+                runtime.metrics.finished.inc()
+                processed = Processed(dead_letter=dead)
+            await publish(processed)
+
+    @app.page("/metrics")
+    async def metrics(web: Any, request: Any) -> Any:
+        body = generate_latest(runtime.metrics.registry)
+        return web.bytes(body, content_type=CONTENT_TYPE_LATEST.split(";")[0])
+
+    @app.page("/health")
+    async def health(web: Any, request: Any) -> Any:
+        return web.json({"status": "alive"})
+
+    @app.page("/ready")
+    async def ready(web: Any, request: Any) -> Any:
+        recovery = app.tables.recovery  # type: ignore[attr-defined]
+        if app.rebalancing or not recovery.completed.is_set():
+            return web.json({"status": "recovering"}, status=503)
+        return web.json({"status": "ready"})
+
+    return app
+
+
+def _broker_url(bootstrap_servers: str) -> str:
+    return ";".join(f"kafka://{server}" for server in bootstrap_servers.split(","))
+
+
+def run_worker(settings: Settings) -> None:
+    """Run the worker until SIGINT or SIGTERM; faust drains and commits on stop."""
+    runtime = Runtime.from_settings(settings)
+    app = build_app(settings, runtime)
+    worker = faust.Worker(
+        app,
+        loglevel=settings.log_level,
+        quiet=True,
+        redirect_stdouts=False,
+    )
+    worker.execute_from_commandline()
