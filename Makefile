@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit setup clean
+.PHONY: demo test lint typecheck unit setup clean promtool
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +24,12 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-test: lint typecheck
+# promtool and prometheus (Debian package) for the rule tests and the real-Prometheus
+# integration test; installs only when missing.
+promtool:
+	sh deploy/prometheus/install-promtool.sh
+
+test: lint typecheck promtool
 	$(BIN)/pytest
 
 clean:

@@ -29,15 +29,26 @@ class Turn:
 
 @dataclass(frozen=True, slots=True)
 class Exchange:
-    """The prefix the model saw and the reply it gave."""
+    """The prefix the model saw and the reply it gave.
+
+    For an agent, `continuation` holds every turn from the cut on: its assistant
+    turns and the tool results it got (simulated, in a replay), ending with `reply`,
+    its last assistant turn. It is empty for a single reply.
+    """
 
     prefix: tuple[Turn, ...]
     reply: Turn
+    continuation: tuple[Turn, ...] = ()
 
     @property
     def reply_is_empty(self) -> bool:
         """A reply with neither text nor tool calls cannot be graded."""
         return not self.reply.text.strip() and not self.reply.tool_uses
+
+    @property
+    def turns_after_cut(self) -> tuple[Turn, ...]:
+        """The continuation, or the reply alone when there is none."""
+        return self.continuation or (self.reply,)
 
     def last_user_text(self) -> str:
         """The text of the last user turn before the reply, or an empty string."""

@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from streamer.cli_graders import graders_app
 from streamer.errors import DepsimError
 from streamer.settings import load_settings
 
@@ -18,6 +19,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+app.add_typer(graders_app, name="graders")
 
 Files = Annotated[
     list[Path], typer.Argument(exists=True, dir_okay=False, readable=True)

@@ -46,9 +46,13 @@ def read_outcomes(settings: Settings) -> TopicCounts:
     """Tally the graded topic and collect the dead letters."""
     tally = Tally()
     graded_records = 0
+    seen: set[str] = set()
     for body in read_topic(settings.bootstrap_servers, settings.graded_topic):
-        tally.add(GradedRecord.from_json(body))
+        graded = GradedRecord.from_json(body)
         graded_records += 1
+        if graded.dedupe_key not in seen:  # a redelivery may publish twice
+            seen.add(graded.dedupe_key)
+            tally.add(graded)
     dead = list(
         read_topic(settings.bootstrap_servers, settings.dead_letter_topic, timeout_s=5)
     )
@@ -56,13 +60,13 @@ def read_outcomes(settings: Settings) -> TopicCounts:
 
 
 def metrics_match(tally: Tally, metrics_url: str) -> bool:
-    """Whether /metrics counts equal the tally of the graded topic, key by key."""
+    """Whether the worker's estimate counts equal the graded topic's, key by key."""
     samples = scrape(metrics_url)
     for (arm, model, category), counts in tally.counts.items():
         key = labels(arm=arm, model=model, category=category)
-        if samples.get(("depsim_graded_total", key)) != counts.graded:
+        if samples.get(("depsim_estimate_graded_replies", key)) != counts.graded:
             return False
-        if samples.get(("depsim_flagged_total", key)) != counts.flagged:
+        if samples.get(("depsim_estimate_flagged_replies", key)) != counts.flagged:
             return False
     return True
 

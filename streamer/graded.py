@@ -36,6 +36,8 @@ class GradedRecord:
     dropped_turns: int = 0
     usage: dict[str, int] = field(default_factory=dict)
     latency_s: float | None = None
+    cut_index: int | None = None
+    trajectory: dict[str, Any] | None = None
 
     @classmethod
     def from_json(cls, body: dict[str, Any]) -> GradedRecord:
@@ -57,15 +59,30 @@ class GradedRecord:
             dropped_turns=body.get("dropped_turns", 0),
             usage=dict(body.get("usage") or {}),
             latency_s=body.get("latency_s"),
+            cut_index=body.get("cut_index"),
+            trajectory=body.get("trajectory"),
         )
 
     @property
     def dedupe_key(self) -> str:
-        """Counted once in the estimates, however often the record is redelivered."""
-        return f"{self.record_id}|{self.arm}|{self.grader_version}"
+        """Counted once in the estimates, however often the record is redelivered.
+
+        A trajectory replayed from several cuts yields one graded record per cut
+        and arm: the cut index keeps their keys apart.
+        """
+        key = f"{self.record_id}|{self.arm}|{self.grader_version}"
+        return key if self.cut_index is None else f"{key}|cut{self.cut_index}"
 
     def to_json(self) -> dict[str, Any]:
         """The record as published on the graded topic."""
+        body = self._common_json()
+        if self.cut_index is not None:
+            body["cut_index"] = self.cut_index
+        if self.trajectory is not None:
+            body["trajectory"] = self.trajectory
+        return body
+
+    def _common_json(self) -> dict[str, Any]:
         return {
             "schema_version": GRADED_SCHEMA_VERSION,
             "record_id": self.record_id,

@@ -1,22 +1,88 @@
 """Prometheus metrics: pipeline health and per-(arm, model, category) rates.
 
 Labels are bounded: arms and models come from settings and a capped set of source
-models, categories from the taxonomy, reasons from `Reason`. Record ids and content
-never become labels. The registry is injected so tests read their own.
+models, categories from the taxonomy, reasons from `Reason`, roles, error kinds,
+statuses and directions from the fixed tuples below, graders from the panel. Record
+ids and content never become labels. The registry is injected so tests read their
+own.
+
+Every gauge and counter here is this worker's own. With several workers in a consumer
+group, whole-stream figures come from summing the counters across pods in Prometheus
+(the recording rules in `deploy/prometheus/`), never from the per-pod `depsim_rate`.
+Metrics whose producer lives elsewhere (forecast band, drift, quota, budget, grader
+timings) have a setter here and start at 0, so rules and dashboards find their series.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    ProcessCollector,
+    disable_created_metrics,
+)
 
-from streamer.graded import DeadLetter, GradedRecord
+from graders import Status
+from streamer.graded import LIVE_ARM, DeadLetter, GradedRecord
 from streamer.reasons import Reason
-from streamer.tally import RateRow
+from streamer.tally import Counts, RateKey, RateRow
+
+# The client's `_created` series double every counter and histogram on the page, and
+# Prometheus does not use them: depsim's processes never export them.
+disable_created_metrics()  # type: ignore[no-untyped-call]  # the client's hints miss it
 
 MAX_MODEL_LABELS = 16
 OTHER_MODEL = "other"
+
+# Who made a model call: the candidate regenerating a reply, an LLM judge grading
+# one, or the tool simulator answering an agent's tool call.
+ROLES = ("candidate", "judge", "simulator")
+
+# Why a model or grader call failed. The first five are `GenerationError.reason`s;
+# anything not listed is counted as `other`, so the label set stays fixed.
+ERROR_KINDS = (
+    "endpoint_unavailable",
+    "endpoint_rejected",
+    "rate_limited",
+    "incomplete_reply",
+    "generation_failed",
+    "empty_reply",
+    "timeout",
+    "invalid_output",
+    "other",
+)
+OTHER_ERROR = "other"
+
+DRIFT_DIRECTIONS = ("up", "down")
+BAND_BOUNDS = ("low", "high")
+
+# The detection floor is the one-sided upper bound with zero flags among n graded
+# replies, 1 - (1 - c)^(1/n) (about 3/n at c = 0.95): a rate below it cannot be told
+# from zero with this sample.
+FLOOR_CONFIDENCE = 0.95
+
+LATENCY_BUCKETS = (0.01, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 120)
+GRADER_BUCKETS = (0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10, 30, 60)
+
+
+def error_kind(reason: str | None) -> str:
+    """A failure reason as a bounded `kind` label."""
+    if reason in ERROR_KINDS:
+        return reason
+    if reason in ("TimeoutError", "deadline_exceeded"):
+        return "timeout"
+    return OTHER_ERROR
+
+
+def detection_floor(graded: int) -> float:
+    """The smallest rate `graded` replies can tell from zero; 1 before any."""
+    if graded <= 0:
+        return 1.0
+    return float(1.0 - (1.0 - FLOOR_CONFIDENCE) ** (1.0 / graded))
 
 
 class Metrics:
@@ -25,7 +91,24 @@ class Metrics:
     def __init__(self, registry: CollectorRegistry) -> None:
         self.registry = registry
         self._models: set[str] = set()
+        self._arm_models: set[tuple[str, str]] = set()
+        self._categories: tuple[str, ...] = ()
+        ProcessCollector(registry=registry)
+        self._define_records(registry)
+        self._define_rates(registry)
+        self._define_calls(registry)
+        self._define_spend(registry)
+        self._define_consumer(registry)
+        self._rate_families = (
+            self.graded,
+            self.flagged,
+            self.estimate_graded,
+            self.estimate_flagged,
+            self.estimate_weight,
+            self.estimate_flagged_weight,
+        )
 
+    def _define_records(self, registry: CollectorRegistry) -> None:
         self.consumed = Counter(
             "depsim_records_consumed",
             "Traffic records taken from the traffic topic.",
@@ -42,70 +125,230 @@ class Metrics:
             ["reason"],
             registry=registry,
         )
+        self.in_flight = Gauge(
+            "depsim_records_in_flight",
+            "Traffic records being processed by this worker.",
+            registry=registry,
+        )
+        self.redelivered = Counter(
+            "depsim_records_redelivered",
+            "Traffic records received again after their outcome was counted, and "
+            "skipped.",
+            registry=registry,
+        )
+        self.estimate_records = Gauge(
+            "depsim_estimate_records",
+            "Traffic records counted in the ledgers of the partitions this worker "
+            "owns; summed over workers: the whole stream.",
+            registry=registry,
+        )
         self.replies = Counter(
             "depsim_replies",
             "Replies published to the graded topic, by arm, model and outcome.",
             ["arm", "model", "outcome"],
             registry=registry,
         )
+
+    def _define_rates(self, registry: CollectorRegistry) -> None:
+        labels = ["arm", "model", "category"]
         self.graded = Counter(
             "depsim_graded",
             "Replies graded for a category (the denominator of its rate).",
-            ["arm", "model", "category"],
+            labels,
             registry=registry,
         )
         self.flagged = Counter(
             "depsim_flagged",
             "Replies flagged for a category (the numerator of its rate).",
-            ["arm", "model", "category"],
+            labels,
+            registry=registry,
+        )
+        self.estimate_graded = Gauge(
+            "depsim_estimate_graded_replies",
+            "Replies graded for a category in the ledgers of the partitions this "
+            "worker owns, counted once each; summed over workers: the whole stream.",
+            labels,
+            registry=registry,
+        )
+        self.estimate_flagged = Gauge(
+            "depsim_estimate_flagged_replies",
+            "Replies flagged for a category in the ledgers of the partitions this "
+            "worker owns; summed over workers: the whole stream.",
+            labels,
+            registry=registry,
+        )
+        self.estimate_weight = Gauge(
+            "depsim_estimate_graded_weight",
+            "Sum of the weights (1 / sampling probability) of the graded replies "
+            "in the ledgers of the partitions this worker owns.",
+            labels,
+            registry=registry,
+        )
+        self.estimate_flagged_weight = Gauge(
+            "depsim_estimate_flagged_weight",
+            "Sum of the weights of the flagged replies in the ledgers of the "
+            "partitions this worker owns.",
+            labels,
             registry=registry,
         )
         self.rate = Gauge(
             "depsim_rate",
-            "Flagged share of graded replies per category, with its 95% Wilson "
-            "interval (bound=estimate|low|high) and one-sided upper bound (upper).",
-            ["arm", "model", "category", "bound"],
+            "Per pod only: flagged share of this worker's graded replies, with its "
+            "95% Wilson interval (bound=estimate|low|high) and one-sided upper "
+            "bound (upper). Whole-stream rates: the depsim:rate_* recording rules.",
+            [*labels, "bound"],
             registry=registry,
         )
         self.below_floor = Gauge(
             "depsim_rate_below_floor",
-            "1 when fewer than about 3 flags are expected: publish only the upper "
-            "bound.",
-            ["arm", "model", "category"],
+            "Per pod only: 1 when fewer than about 3 flags are expected; publish "
+            "only the upper bound.",
+            labels,
             registry=registry,
         )
-        self.generation_seconds = Histogram(
-            "depsim_generation_duration_seconds",
-            "Wall-clock time of a candidate call, client side.",
-            ["model"],
-            buckets=(0.01, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 120),
+        self.floor = Gauge(
+            "depsim_rate_floor",
+            "Per pod only: the smallest rate this worker's sample can tell from "
+            "zero (one-sided 95% upper bound with no flag, about 3/n); 1 before any "
+            "reply is graded.",
+            labels,
             registry=registry,
         )
-        self.tokens = Counter(
-            "depsim_tokens",
-            "Tokens used by candidate calls, by kind (prompt or completion).",
-            ["model", "kind"],
+        self.forecast_band = Gauge(
+            "depsim_forecast_band",
+            "The pinned forecast of a category's live rate for a model "
+            "(bound=low|high); 0 until a forecast is set.",
+            [*labels, "bound"],
             registry=registry,
         )
-        self.in_flight = Gauge(
-            "depsim_records_in_flight",
-            "Traffic records being processed by this worker.",
+        self.drift = Gauge(
+            "depsim_drift_state",
+            "1 while this worker's drift detector says the live rate of a category "
+            "moved (direction=up|down), else 0.",
+            ["category", "direction"],
             registry=registry,
         )
 
+    def _define_calls(self, registry: CollectorRegistry) -> None:
+        self.model_requests = Counter(
+            "depsim_model_requests",
+            "Model calls made, by role (candidate, judge, simulator) and model.",
+            ["role", "model"],
+            registry=registry,
+        )
+        self.model_errors = Counter(
+            "depsim_model_errors",
+            "Model calls that yielded nothing usable, by role, model and kind.",
+            ["role", "model", "kind"],
+            registry=registry,
+        )
+        self.model_seconds = Histogram(
+            "depsim_model_request_duration_seconds",
+            "Wall-clock time of a successful model call, client side, retries "
+            "included.",
+            ["role", "model"],
+            buckets=LATENCY_BUCKETS,
+            registry=registry,
+        )
+        self.grader_results = Counter(
+            "depsim_grader_results",
+            "Grader results, by grader and status (ok, not_evaluable, grader_error).",
+            ["grader", "status"],
+            registry=registry,
+        )
+        self.grader_errors = Counter(
+            "depsim_grader_errors",
+            "Grader results with status grader_error, by grader and kind.",
+            ["grader", "kind"],
+            registry=registry,
+        )
+        self.grader_seconds = Histogram(
+            "depsim_grader_duration_seconds",
+            "Wall-clock time of one grader on one reply.",
+            ["grader"],
+            buckets=GRADER_BUCKETS,
+            registry=registry,
+        )
+
+    def _define_spend(self, registry: CollectorRegistry) -> None:
+        self.tokens = Counter(
+            "depsim_tokens",
+            "Tokens used by model calls, by role, model and kind (prompt or "
+            "completion).",
+            ["role", "model", "kind"],
+            registry=registry,
+        )
+        self.cost = Counter(
+            "depsim_cost_dollars",
+            "Spend on model calls in US dollars, by role and model.",
+            ["role", "model"],
+            registry=registry,
+        )
+        self.quota_exhausted = Gauge(
+            "depsim_quota_exhausted",
+            "1 while an endpoint refuses calls because a quota is used up, else 0.",
+            ["role", "model"],
+            registry=registry,
+        )
+        self.budget = Gauge(
+            "depsim_budget_dollars",
+            "The spend limit of the current budget period in US dollars; 0 when "
+            "no budget is set.",
+            registry=registry,
+        )
+        self.budget_exhausted = Gauge(
+            "depsim_budget_exhausted",
+            "1 while the budget is spent and model calls are held back, else 0.",
+            registry=registry,
+        )
+
+    def _define_consumer(self, registry: CollectorRegistry) -> None:
+        self.consumer_lag = Gauge(
+            "depsim_consumer_lag_records",
+            "Traffic records not yet committed in the partitions assigned to this "
+            "worker (log end offset minus committed offset, summed).",
+            registry=registry,
+        )
+        self.assigned_partitions = Gauge(
+            "depsim_assigned_partitions",
+            "Traffic topic partitions assigned to this worker.",
+            registry=registry,
+        )
+        self.last_commit = Gauge(
+            "depsim_last_commit_timestamp_seconds",
+            "Unix time this worker last advanced a committed traffic offset, or "
+            "its start time before the first commit.",
+            registry=registry,
+        )
+        self.last_commit.set_to_current_time()
+
     def initialise(
-        self, arms_models: Iterable[tuple[str, str]], categories: Iterable[str]
+        self,
+        arms_models: Iterable[tuple[str, str]],
+        categories: Iterable[str],
+        *,
+        graders: Iterable[str] = (),
     ) -> None:
         """Create every expected series at 0, so the first event can alert."""
+        self._categories = tuple(categories)
         for reason in Reason:
             self.rejected.labels(reason.value)
         for arm, model in arms_models:
-            label = self.model_label(model)
-            for outcome in ("graded", "not_evaluable"):
-                self.replies.labels(arm, label, outcome)
-            for category in categories:
-                self.graded.labels(arm, label, category)
-                self.flagged.labels(arm, label, category)
+            label = self._arm_model(arm, model)
+            for category in self._categories:
+                for bound in BAND_BOUNDS:
+                    self.forecast_band.labels(arm, label, category, bound)
+            if arm != LIVE_ARM:
+                self._model_series("candidate", label)
+        for category in self._categories:
+            for direction in DRIFT_DIRECTIONS:
+                self.drift.labels(category, direction)
+        for grader in graders:
+            self.grader_seconds.labels(grader)
+            for status in Status:
+                self.grader_results.labels(grader, status.value)
+            for kind in ERROR_KINDS:
+                self.grader_errors.labels(grader, kind)
 
     def model_label(self, model: str) -> str:
         """The model as a label, capped so producers cannot grow the label set."""
@@ -118,13 +361,15 @@ class Metrics:
 
     def observe_graded(self, graded: GradedRecord, counted: bool) -> None:
         """Count a published graded reply; its rates only if the tally counted it."""
-        model = self.model_label(graded.model)
+        model = self._arm_model(graded.arm, graded.model)
         self.replies.labels(graded.arm, model, graded.outcome).inc()
-        if graded.latency_s is not None:
-            self.generation_seconds.labels(model).observe(graded.latency_s)
-        for kind in ("prompt_tokens", "completion_tokens"):
-            if kind in graded.usage:
-                self.tokens.labels(model, kind.split("_")[0]).inc(graded.usage[kind])
+        if graded.arm != LIVE_ARM:
+            self._observe_candidate_call(graded, model)
+        for result in graded.results:
+            self.grader_results.labels(result.grader, result.status.value).inc()
+            if result.status is Status.GRADER_ERROR:
+                kind = error_kind(result.reason)
+                self.grader_errors.labels(result.grader, kind).inc()
         if not counted:
             return
         for category, flagged in graded.flags.items():
@@ -136,8 +381,19 @@ class Metrics:
         """Count a rejected record by its reason."""
         self.rejected.labels(dead.reason).inc()
 
+    def publish_counts(self, key: RateKey, counts: Counts) -> None:
+        """Export one key's counts from the ledgers this worker owns."""
+        arm, model, category = key
+        label = self._arm_model(arm, model)
+        self.estimate_graded.labels(arm, label, category).set(counts.graded)
+        self.estimate_flagged.labels(arm, label, category).set(counts.flagged)
+        self.estimate_weight.labels(arm, label, category).set(counts.weight)
+        self.estimate_flagged_weight.labels(arm, label, category).set(
+            counts.flagged_weight
+        )
+
     def publish_rate(self, row: RateRow) -> None:
-        """Export one rate with its interval and bound."""
+        """Export one rate with its interval, bound and detection floor."""
         model = self.model_label(row.model)
         bounds = {
             "estimate": row.estimate,
@@ -148,3 +404,107 @@ class Metrics:
         for bound, value in bounds.items():
             self.rate.labels(row.arm, model, row.category, bound).set(value)
         self.below_floor.labels(row.arm, model, row.category).set(int(row.below_floor))
+        self.floor.labels(row.arm, model, row.category).set(detection_floor(row.graded))
+
+    # Setters for producers outside this module.
+
+    def observe_model_call(
+        self,
+        role: str,
+        model: str,
+        *,
+        seconds: float | None = None,
+        prompt_tokens: int = 0,
+        completion_tokens: int = 0,
+        error: str | None = None,
+    ) -> None:
+        """Count one model call: its latency and tokens, or its error kind."""
+        label = self.model_label(model)
+        self.model_requests.labels(role, label).inc()
+        if error is not None:
+            self.model_errors.labels(role, label, error_kind(error)).inc()
+        if seconds is not None:
+            self.model_seconds.labels(role, label).observe(seconds)
+        if prompt_tokens:
+            self.tokens.labels(role, label, "prompt").inc(prompt_tokens)
+        if completion_tokens:
+            self.tokens.labels(role, label, "completion").inc(completion_tokens)
+
+    def add_cost(self, role: str, model: str, dollars: float) -> None:
+        """Add the price of a model call, in US dollars."""
+        self.cost.labels(role, self.model_label(model)).inc(dollars)
+
+    def observe_grader_call(self, grader: str, seconds: float) -> None:
+        """Record how long one grader took on one reply."""
+        self.grader_seconds.labels(grader).observe(seconds)
+
+    def set_forecast_band(
+        self, arm: str, model: str, category: str, low: float, high: float
+    ) -> None:
+        """Pin the forecast of `model`'s live rate for `category` to [low, high]."""
+        if not 0.0 <= low <= high <= 1.0:
+            raise ValueError(
+                f"a forecast band needs 0 <= low <= high <= 1: {low, high}"
+            )
+        label = self.model_label(model)
+        self.forecast_band.labels(arm, label, category, "low").set(low)
+        self.forecast_band.labels(arm, label, category, "high").set(high)
+
+    def set_drift_state(self, category: str, direction: str, drifting: bool) -> None:
+        """Say whether the live rate of `category` drifted `up` or `down`."""
+        if direction not in DRIFT_DIRECTIONS:
+            raise ValueError(f"direction must be one of {DRIFT_DIRECTIONS}")
+        self.drift.labels(category, direction).set(int(drifting))
+
+    def set_quota_exhausted(self, role: str, model: str, exhausted: bool) -> None:
+        """Say whether an endpoint refuses calls for a spent quota."""
+        self.quota_exhausted.labels(role, self.model_label(model)).set(int(exhausted))
+
+    def set_budget(self, limit_dollars: float, exhausted: bool) -> None:
+        """Export the budget of the current period and whether it is spent."""
+        self.budget.set(limit_dollars)
+        self.budget_exhausted.set(int(exhausted))
+
+    def set_consumer_lag(self, records: int, partitions: int) -> None:
+        """Export the lag of this worker's traffic partitions, summed."""
+        self.consumer_lag.set(records)
+        self.assigned_partitions.set(partitions)
+
+    def mark_commit(self, at: float) -> None:
+        """Record that a committed traffic offset advanced at Unix time `at`."""
+        self.last_commit.set(at)
+
+    def _arm_model(self, arm: str, model: str) -> str:
+        """The model label, creating a new (arm, model)'s rate series at 0."""
+        label = self.model_label(model)
+        if (arm, label) in self._arm_models:
+            return label
+        self._arm_models.add((arm, label))
+        for category in self._categories:
+            for family in self._rate_families:
+                family.labels(arm, label, category)
+        for outcome in ("graded", "not_evaluable"):
+            self.replies.labels(arm, label, outcome)
+        return label
+
+    def _model_series(self, role: str, model: str) -> None:
+        self.model_requests.labels(role, model)
+        self.model_seconds.labels(role, model)
+        self.cost.labels(role, model)
+        self.quota_exhausted.labels(role, model)
+        for kind in ("prompt", "completion"):
+            self.tokens.labels(role, model, kind)
+        for error in ERROR_KINDS:
+            self.model_errors.labels(role, model, error)
+
+    def _observe_candidate_call(self, graded: GradedRecord, model: str) -> None:
+        """A shadow reply stands for one candidate call, failed or not."""
+        failed = graded.outcome != "graded" and graded.latency_s is None
+        self.observe_model_call(
+            "candidate",
+            model,
+            seconds=graded.latency_s,
+            prompt_tokens=graded.usage.get("prompt_tokens", 0),
+            completion_tokens=graded.usage.get("completion_tokens", 0),
+            error=(graded.reason or OTHER_ERROR) if failed else None,
+        )

@@ -32,10 +32,17 @@ class GraderPanel:
         self.version = "+".join(f"{g.name}@{g.version}" for g in self.graders)
 
     async def grade(
-        self, prefix: Sequence[Message], reply: Message
+        self,
+        prefix: Sequence[Message],
+        reply: Message,
+        continuation: Sequence[Message] = (),
     ) -> list[GraderResult]:
-        """Every grader's result for one reply, in panel order."""
-        exchange = Exchange(tuple(map(to_turn, prefix)), to_turn(reply))
+        """Every grader's result for one reply (and its agent continuation)."""
+        exchange = Exchange(
+            tuple(map(to_turn, prefix)),
+            to_turn(reply),
+            tuple(map(to_turn, continuation)),
+        )
         return list(
             await asyncio.gather(*(self._run(g, exchange) for g in self.graders))
         )

@@ -39,3 +39,10 @@ class Reason(StrEnum):
     GENERATION_FAILED = "generation_failed"
     INCOMPLETE_REPLY = "incomplete_reply"
     EMPTY_REPLY = "empty_reply"
+    # An agentic continuation (replay with simulated tools) that stopped early.
+    STEP_LIMIT = "step_limit"
+    TOKEN_LIMIT = "token_limit"
+    TIME_LIMIT = "time_limit"
+    UNKNOWN_TOOL = "unknown_tool"
+    TOOL_UNSIMULATED = "tool_unsimulated"
+    TOOL_SIMULATOR_FAILED = "tool_simulator_failed"

@@ -1,4 +1,4 @@
-"""One worker's state: the pipeline, its tally and its metrics, wired once.
+"""One worker's parts, wired once: pipeline, metrics and estimates.
 
 Shared by the faust worker and the batch path, so both count and export the same way.
 """
@@ -9,22 +9,29 @@ from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry
 
-from graders import RuleGrader, Taxonomy, load_taxonomy
+from graders import (
+    GraderError,
+    JudgeEndpoint,
+    Taxonomy,
+    build_panel_graders,
+    close_graders,
+    load_taxonomy,
+)
 from streamer.candidate import Candidate
+from streamer.errors import ConfigurationError
+from streamer.estimates import Estimates, LoadLedger, SaveLedger
 from streamer.metrics import Metrics
 from streamer.panel import GraderPanel
 from streamer.pipeline import Pipeline, Processed
 from streamer.settings import Settings
-from streamer.tally import Tally
 
 
 @dataclass
 class Runtime:
-    """A pipeline with the tally and metrics its results feed."""
+    """A pipeline with the metrics and estimates its results feed."""
 
     settings: Settings
     pipeline: Pipeline
-    tally: Tally
     metrics: Metrics
     taxonomy: Taxonomy
 
@@ -32,9 +39,17 @@ class Runtime:
     def from_settings(
         cls, settings: Settings, registry: CollectorRegistry | None = None
     ) -> Runtime:
-        """Build the candidate client, grader panel, tally and metrics."""
-        taxonomy = load_taxonomy(settings.taxonomy_path)
-        panel = GraderPanel([RuleGrader()], taxonomy)
+        """Build the candidate client, grader panel and metrics from settings."""
+        try:
+            taxonomy = load_taxonomy(settings.taxonomy_path)
+            graders = build_panel_graders(
+                taxonomy,
+                judge=judge_endpoint(settings),
+                candidate_models=[settings.candidate_model],
+            )
+        except GraderError as exc:
+            raise ConfigurationError(str(exc)) from exc
+        panel = GraderPanel(graders, taxonomy)
         candidate = Candidate(
             base_url=settings.candidate_base_url,
             model=settings.candidate_model,
@@ -54,30 +69,44 @@ class Runtime:
         metrics = Metrics(registry or CollectorRegistry())
         categories = sorted(set().union(*(g.categories for g in panel.graders)))
         metrics.initialise(
-            [(settings.shadow_arm, settings.candidate_model)], categories
+            [(settings.shadow_arm, settings.candidate_model)],
+            categories,
+            graders=[grader.name for grader in panel.graders],
         )
-        return cls(settings, pipeline, Tally(), metrics, taxonomy)
+        return cls(settings, pipeline, metrics, taxonomy)
+
+    def estimates(self, load: LoadLedger, save: SaveLedger) -> Estimates:
+        """Estimates whose ledgers are loaded and saved through the given store."""
+        return Estimates(self.metrics, load, save)
 
     async def handle(self, raw: bytes) -> Processed:
-        """Process one raw record and account for its outcome."""
+        """Process one raw record, keeping the in-flight gauge."""
         self.metrics.consumed.inc()
         self.metrics.in_flight.inc()
         try:
-            processed = await self.pipeline.process(raw)
+            return await self.pipeline.process(raw)
         finally:
             self.metrics.in_flight.dec()
 
+    def account(self, processed: Processed, counted: bool) -> None:
+        """Count a published outcome in the pipeline's metrics."""
         if processed.dead_letter is not None:
             self.metrics.observe_dead_letter(processed.dead_letter)
         for graded in processed.graded:
-            counted = self.tally.add(graded)
             self.metrics.observe_graded(graded, counted)
-            for category in graded.flags:
-                key = (graded.arm, graded.model, category)
-                self.metrics.publish_rate(self.tally.row(key))
         self.metrics.finished.inc()
-        return processed
 
     async def close(self) -> None:
-        """Release the candidate's connections."""
+        """Release the candidate's and the graders' connections."""
         await self.pipeline.candidate.close()
+        await close_graders(self.pipeline.panel.graders)
+
+
+def judge_endpoint(settings: Settings) -> JudgeEndpoint | None:
+    """The LLM judge's endpoint, or None when no judge is configured."""
+    return JudgeEndpoint.configured(
+        settings.judge_base_url,
+        settings.judge_model,
+        settings.judge_api_key.get_secret_value(),
+        concurrency=settings.concurrency,
+    )

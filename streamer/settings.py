@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     topic_partitions: Annotated[int, Field(ge=1, le=1024)] = 4
     group_id: str = "depsim"
     max_poll_interval_s: Positive = 300.0
+    session_timeout_s: Positive = 45.0
 
     # The candidate model, behind any OpenAI-compatible endpoint.
     candidate_base_url: str = "http://127.0.0.1:8400/v1"
@@ -52,8 +53,12 @@ class Settings(BaseSettings):
     record_deadline_s: Positive = 120.0
     record_max_bytes: Annotated[int, Field(ge=1024)] = 1_048_576
 
-    # Grading.
+    # Grading. The LLM judge runs only when a judge endpoint is set; it may not be
+    # the candidate model.
     taxonomy_path: Path | None = None
+    judge_base_url: str = ""
+    judge_model: str = ""
+    judge_api_key: SecretStr = SecretStr("")
 
     # The worker's web server: /metrics, /health, /ready.
     web_host: str = "127.0.0.1"

@@ -63,6 +63,7 @@ class LocalStack:
         self._overrides = overrides or {}
         self._standin: subprocess.Popen[bytes] | None = None
         self._worker: subprocess.Popen[bytes] | None = None
+        self._added: dict[int, subprocess.Popen[bytes]] = {}
         self.settings: Settings | None = None
 
     @property
@@ -82,6 +83,7 @@ class LocalStack:
                 "group_id": f"depsim-local-{os.getpid()}",
                 "web_port": self.web_port,
                 "max_poll_interval_s": 10,
+                "session_timeout_s": 10,
                 "record_deadline_s": 8,
                 **self._overrides,
             }
@@ -117,11 +119,24 @@ class LocalStack:
             _stop(self._worker, sig)
             self._worker = None
 
+    def add_worker(self) -> int:
+        """Start one more worker in the same group; return its web port."""
+        port = free_port()
+        self._added[port] = self._spawn(
+            ["worker"], f"worker-{port}.log", {"DEPSIM_WEB_PORT": str(port)}
+        )
+        return port
+
+    def stop_added_worker(self, port: int, sig: int = signal.SIGTERM) -> None:
+        """Stop a worker started by `add_worker` (gracefully by default)."""
+        process = self._added.pop(port, None)
+        if process is not None:
+            _stop(process, sig)
+
     def finished(self) -> float:
-        """Records the worker has fully handled, by its own metrics; 0 if not up."""
+        """Records in the worker's estimates, across restarts; 0 if it is not up."""
         with contextlib.suppress(OSError):
-            key = ("depsim_records_finished_total", ())
-            return scrape(self.metrics_url).get(key, 0.0)
+            return scrape(self.metrics_url).get(("depsim_estimate_records", ()), 0.0)
         return 0.0
 
     def wait_finished(self, count: int, timeout_s: float = 600.0) -> None:
@@ -138,14 +153,21 @@ class LocalStack:
     def stop(self) -> None:
         """Stop worker, stand-in and broker; safe to call twice."""
         self.kill_worker(signal.SIGTERM)
+        for port in list(self._added):
+            self.stop_added_worker(port)
         if self._standin is not None:
             _stop(self._standin, signal.SIGTERM)
             self._standin = None
         self.broker.stop()
 
-    def _spawn(self, args: list[str], log_name: str) -> subprocess.Popen[bytes]:
+    def _spawn(
+        self,
+        args: list[str],
+        log_name: str,
+        env_overrides: dict[str, str] | None = None,
+    ) -> subprocess.Popen[bytes]:
         assert self.settings is not None
-        env = {**os.environ, **_as_env(self.settings)}
+        env = {**os.environ, **_as_env(self.settings), **(env_overrides or {})}
         with (self.workdir / log_name).open("ab") as log:
             return subprocess.Popen(
                 [sys.executable, "-m", "streamer", *args],

@@ -5,6 +5,17 @@ conversation prefix in replies recorded in real data (for hh-rlhf, the other of 
 two recorded replies) and answers with it after a configurable latency. Its model
 name starts with "standin" and every response says it is a stand-in, so its output
 can never pass for a real model's. Any OpenAI-compatible client talks to it over HTTP.
+
+Modes, chosen per request by the model name asked for:
+
+- recorded replies (any name): for chats, the recorded alternative reply to the
+  prefix; for agent trajectories indexed with `every_turn=True`, the recorded next
+  assistant turn (with its tool calls) after any recorded prefix, so a replay whose
+  tool results come from the recording follows the recorded trajectory turn by turn;
+- `standin-tool-simulator`: a placeholder tool output, labelled as such, for the
+  model tool simulator;
+- `standin-judge`: a seeded coin flip in the answer format the realism
+  discriminator and the evaluation-awareness probe ask for, labelled as such.
 """
 
 from __future__ import annotations
@@ -14,6 +25,7 @@ import hashlib
 import json
 import logging
 import random
+import re
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -27,14 +39,28 @@ log = logging.getLogger(__name__)
 
 STANDIN_MODEL = "standin-recorded-replies"
 STANDIN_NOTICE = "depsim stand-in: recorded replies, not a model"
+STANDIN_TOOL_SIMULATOR_MODEL = "standin-tool-simulator"
+STANDIN_JUDGE_MODEL = "standin-judge"
+STANDIN_JUDGE_NOTICE = "(depsim stand-in judge: a coin flip, not a judgement)"
+_CALL_LINE = re.compile(r"^Call: (\S+)", re.MULTILINE)
+_ANSWER_CHOICES = re.compile(r"ANSWER: (\w+)' or 'ANSWER: (\w+)")
 
 
-def prefix_key(messages: Sequence[Mapping[str, Any]]) -> str:
-    """A digest of a prefix by roles, texts and tool calls, stable across encodings."""
+def prefix_key(
+    messages: Sequence[Mapping[str, Any]], *, tool_results: bool = True
+) -> str:
+    """A digest of a prefix by roles, texts and tool calls, stable across encodings.
+
+    Without `tool_results`, tool messages count by their place only, not their text.
+    """
     canonical = [
         {
             "role": message.get("role"),
-            "text": _text(message.get("content")),
+            "text": (
+                _text(message.get("content"))
+                if tool_results or message.get("role") != "tool"
+                else ""
+            ),
             "tools": [
                 (
                     call.get("function", {}).get("name"),
@@ -60,29 +86,52 @@ def _text(content: Any) -> str:
 
 
 class RecordedReplies:
-    """Replies recorded in real data, by the prefix they answered."""
+    """Replies recorded in real data, by the prefix they answered.
 
-    def __init__(self) -> None:
+    `match_tool_results=False` ignores the text of tool results when matching, so
+    a replay whose tool outputs were simulated by a model (not copied from the
+    recording) still gets the recorded next turn.
+    """
+
+    def __init__(self, *, match_tool_results: bool = True) -> None:
         self._replies: dict[str, dict[str, Any]] = {}
+        self._strict = match_tool_results
 
     def __len__(self) -> int:
         return len(self._replies)
 
-    def add_file(self, path: Path) -> None:
-        """Index a file's alternative replies, else its recorded replies."""
+    def add_file(self, path: Path, *, every_turn: bool = False) -> None:
+        """Index a file's alternative replies, else its recorded replies.
+
+        With `every_turn`, every assistant turn of every conversation is indexed
+        after its prefix, so recorded agent trajectories can be replayed turn by
+        turn; where two trajectories share a prefix, the later file wins.
+        """
         for item in read_source(path, attest_consent=True):
             messages = (item.record or {}).get("messages")
             if not isinstance(messages, list) or not messages:
+                continue
+            if every_turn:
+                self.add_trajectory(messages)
                 continue
             last = _last_assistant(messages)
             if last is None:
                 continue
             reply = item.alternative_reply or messages[last]
-            self._replies[prefix_key(messages[:last])] = reply
+            self._replies[self._key(messages[:last])] = reply
+
+    def add_trajectory(self, messages: Sequence[Mapping[str, Any]]) -> None:
+        """Index every assistant turn of one conversation after its prefix."""
+        for index, message in enumerate(messages):
+            if index and message.get("role") == "assistant":
+                self._replies[self._key(messages[:index])] = dict(message)
 
     def lookup(self, messages: Sequence[Mapping[str, Any]]) -> dict[str, Any] | None:
         """The recorded reply to exactly this prefix, if any."""
-        return self._replies.get(prefix_key(messages))
+        return self._replies.get(self._key(messages))
+
+    def _key(self, messages: Sequence[Mapping[str, Any]]) -> str:
+        return prefix_key(messages, tool_results=self._strict)
 
 
 def _last_assistant(messages: list[Any]) -> int | None:
@@ -125,6 +174,17 @@ def build_app(
         if delay > 0:
             await asyncio.sleep(delay)
 
+        asked = str(body.get("model") or "")
+        if asked.startswith(STANDIN_TOOL_SIMULATOR_MODEL):
+            output = {
+                "role": "assistant",
+                "content": _placeholder_tool_output(messages),
+            }
+            return web.json_response(_completion(asked, messages, output))
+        if asked.startswith(STANDIN_JUDGE_MODEL):
+            answer = {"role": "assistant", "content": _coin_flip(messages, rng)}
+            return web.json_response(_completion(asked, messages, answer))
+
         reply = replies.lookup(messages)
         if reply is None:
             return _error(404, "no recorded reply for this prefix", "no_recorded_reply")
@@ -133,6 +193,25 @@ def build_app(
     app.router.add_get("/v1/models", models)
     app.router.add_post("/v1/chat/completions", chat_completions)
     return app
+
+
+def _placeholder_tool_output(messages: Sequence[Mapping[str, Any]]) -> str:
+    """A tool output that says it is a stand-in's placeholder, for the named call."""
+    prompt = _text(messages[-1].get("content")) if messages else ""
+    call = _CALL_LINE.search(prompt)
+    name = call.group(1) if call else "unknown"
+    return (
+        f"[depsim stand-in tool simulator: placeholder output for `{name}`; "
+        "no model wrote this and nothing was executed]"
+    )
+
+
+def _coin_flip(messages: Sequence[Mapping[str, Any]], rng: random.Random) -> str:
+    """One of the two answers the prompt asks for, at random, labelled as such."""
+    prompt = "\n".join(_text(m.get("content")) for m in messages)
+    choices = _ANSWER_CHOICES.search(prompt)
+    options = choices.groups() if choices else ("A", "B")
+    return f"ANSWER: {rng.choice(options)}\n{STANDIN_JUDGE_NOTICE}"
 
 
 def _completion(
@@ -187,11 +266,12 @@ def serve(
     port: int,
     latency_s: float,
     jitter_s: float = 0.0,
+    every_turn: bool = False,
 ) -> None:
     """Index `paths` and serve until interrupted."""
     replies = RecordedReplies()
     for path in paths:
-        replies.add_file(path)
+        replies.add_file(path, every_turn=every_turn)
     log.info("stand-in serving %d recorded replies on %s:%d", len(replies), host, port)
     app = build_app(replies, latency_s=latency_s, jitter_s=jitter_s)
     web.run_app(app, host=host, port=port, print=None, access_log=None)

@@ -1,13 +1,16 @@
-"""Per-(arm, model, category) counts of graded replies, counted once per reply.
+"""Per-(arm, model, category) counts of graded replies, and the rates they give.
 
-The tally is what the estimates are computed from. It ignores a graded record it has
-already counted (same dedupe key), so a redelivered record does not inflate a rate.
+A tally is plain data: it merges with other tallies (one per partition, one per pod)
+and round-trips through JSON, so it can live in a faust table and be summed across
+workers. Counting each reply once is the caller's job (see `streamer.ledger`).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
 
 from estimators import proportion_interval, upper_bound
 from streamer.graded import GradedRecord
@@ -17,10 +20,21 @@ RateKey = tuple[str, str, str]  # (arm, model, category)
 
 @dataclass(slots=True)
 class Counts:
-    """Replies graded for one category, and how many were flagged."""
+    """Replies graded for one category, how many were flagged, and their weights."""
 
     graded: int = 0
     flagged: int = 0
+    weight: float = 0.0
+    flagged_weight: float = 0.0
+    flagged_weight_sq: float = 0.0
+
+    def add(self, other: Counts) -> None:
+        """Add another set of counts to these."""
+        self.graded += other.graded
+        self.flagged += other.flagged
+        self.weight += other.weight
+        self.flagged_weight += other.flagged_weight
+        self.flagged_weight_sq += other.flagged_weight_sq
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,29 +53,42 @@ class RateRow:
     below_floor: bool
 
 
+@dataclass
 class Tally:
-    """Counts graded and flagged replies per (arm, model, category)."""
+    """Counts per (arm, model, category), and non-results per (arm, model, reason)."""
 
-    def __init__(self) -> None:
-        self.counts: dict[RateKey, Counts] = defaultdict(Counts)
-        self.not_evaluable: dict[tuple[str, str, str], int] = defaultdict(int)
-        self._seen: set[str] = set()
+    counts: dict[RateKey, Counts] = field(default_factory=lambda: defaultdict(Counts))
+    not_evaluable: dict[RateKey, int] = field(default_factory=lambda: defaultdict(int))
 
-    def add(self, graded: GradedRecord) -> bool:
-        """Count one graded reply; False if it was counted before."""
-        if graded.dedupe_key in self._seen:
-            return False
-        self._seen.add(graded.dedupe_key)
-
+    def add(self, graded: GradedRecord) -> None:
+        """Count one graded reply."""
         if graded.outcome != "graded":
             self.not_evaluable[(graded.arm, graded.model, graded.reason or "")] += 1
-            return True
+            return
 
         for category, flagged in graded.flags.items():
             counts = self.counts[(graded.arm, graded.model, category)]
             counts.graded += 1
-            counts.flagged += int(flagged)
-        return True
+            counts.weight += graded.weight
+            if flagged:
+                counts.flagged += 1
+                counts.flagged_weight += graded.weight
+                counts.flagged_weight_sq += graded.weight**2
+
+    def merge(self, other: Tally) -> None:
+        """Add another tally's counts to this one."""
+        for key, counts in other.counts.items():
+            self.counts[key].add(counts)
+        for key, count in other.not_evaluable.items():
+            self.not_evaluable[key] += count
+
+    @classmethod
+    def combined(cls, tallies: Iterable[Tally]) -> Tally:
+        """The sum of several tallies."""
+        total = cls()
+        for tally in tallies:
+            total.merge(tally)
+        return total
 
     def row(self, key: RateKey, confidence: float = 0.95) -> RateRow:
         """The rate, its Wilson interval and one-sided upper bound for one key."""
@@ -84,3 +111,38 @@ class Tally:
         """Every rate, ordered by category then arm."""
         keys = sorted(self.counts, key=lambda key: (key[2], key[0], key[1]))
         return [self.row(key) for key in keys]
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain JSON data; keys joined with '|' (arms and models hold no '|')."""
+        return {
+            "counts": {
+                "|".join(key): [
+                    c.graded,
+                    c.flagged,
+                    c.weight,
+                    c.flagged_weight,
+                    c.flagged_weight_sq,
+                ]
+                for key, c in self.counts.items()
+            },
+            "not_evaluable": {
+                "|".join(key): count for key, count in self.not_evaluable.items()
+            },
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Tally:
+        """A tally from `to_json`'s output."""
+        tally = cls()
+        for joined, values in data.get("counts", {}).items():
+            tally.counts[_key(joined)] = Counts(
+                int(values[0]), int(values[1]), *map(float, values[2:5])
+            )
+        for joined, count in data.get("not_evaluable", {}).items():
+            tally.not_evaluable[_key(joined)] = int(count)
+        return tally
+
+
+def _key(joined: str) -> RateKey:
+    arm, model, last = joined.rsplit("|", 2)
+    return arm, model, last

@@ -3,7 +3,8 @@
 Values are consumed as raw bytes and parsed by depsim (`streamer.parse`), so a bad
 record is dead-lettered instead of wedging the consumer. `concurrency` agents share
 the stream: that many records are in flight per worker, and faust commits an offset
-only once every record before it has been acknowledged.
+only once every record before it has been acknowledged, after flushing what those
+records produced, ledger changes included (see `streamer.ledger`).
 """
 
 from __future__ import annotations
@@ -16,12 +17,15 @@ import faust
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from streamer.graded import DeadLetter
+from streamer.lag import export_consumer_health
 from streamer.pipeline import Processed
 from streamer.reasons import Reason
 from streamer.runtime import Runtime
 from streamer.settings import Settings
 
 log = logging.getLogger(__name__)
+
+LEDGER_TABLE = "ledger"
 
 
 def build_app(settings: Settings, runtime: Runtime) -> faust.App:
@@ -35,6 +39,8 @@ def build_app(settings: Settings, runtime: Runtime) -> faust.App:
         topic_partitions=settings.topic_partitions,
         topic_replication_factor=1,
         broker_max_poll_interval=settings.max_poll_interval_s,
+        broker_session_timeout=settings.session_timeout_s,
+        broker_heartbeat_interval=min(3.0, settings.session_timeout_s / 3),
         web_host=settings.web_host,
         web_port=settings.web_port,
         web_bind=settings.web_host,
@@ -43,6 +49,24 @@ def build_app(settings: Settings, runtime: Runtime) -> faust.App:
     traffic = app.topic(settings.traffic_topic, key_type=bytes, value_type=bytes)
     graded_topic = app.topic(settings.graded_topic, key_type=bytes, value_type=bytes)
     dead_topic = app.topic(settings.dead_letter_topic, key_type=bytes, value_type=bytes)
+    ledgers = app.Table(
+        LEDGER_TABLE,
+        default=None,
+        partitions=settings.topic_partitions,
+        schema=faust.Schema(key_serializer="json", value_serializer="json"),
+    )
+
+    def ledger_key(partition: int) -> str:
+        return f"{settings.traffic_topic}:{partition}"
+
+    def load(partition: int) -> dict[str, Any] | None:
+        value: dict[str, Any] | None = ledgers.get(ledger_key(partition))
+        return value
+
+    def save(partition: int, value: dict[str, Any]) -> None:
+        ledgers[ledger_key(partition)] = value
+
+    estimates = runtime.estimates(load, save)
 
     async def publish(processed: Processed) -> None:
         for graded in processed.graded:
@@ -53,37 +77,46 @@ def build_app(settings: Settings, runtime: Runtime) -> faust.App:
             key = (processed.dead_letter.record_id or "").encode()
             await dead_topic.send(key=key, value=processed.dead_letter.to_bytes())
 
-    @app.agent(traffic, concurrency=settings.concurrency)
-    async def shadow_evaluate(stream: Any) -> None:
-        async for event in stream.events():
-            raw: bytes = event.value
-            try:
-                processed = await asyncio.wait_for(
-                    runtime.handle(raw), timeout=settings.record_deadline_s
-                )
-            except TimeoutError:
-                log.error(
-                    "record at %s/%s passed its deadline",
-                    event.message.partition,
-                    event.message.offset,
-                )
-                dead = DeadLetter(
+    async def process(raw: bytes, partition: int, offset: int) -> Processed:
+        try:
+            return await asyncio.wait_for(
+                runtime.handle(raw), timeout=settings.record_deadline_s
+            )
+        except TimeoutError:
+            log.error("record at %d/%d passed its deadline", partition, offset)
+            return Processed(
+                dead_letter=DeadLetter(
                     reason=Reason.DEADLINE_EXCEEDED,
                     detail=f"{settings.record_deadline_s}s",
                     record_id=None,
                     stage="worker",
-                    source={
-                        "partition": event.message.partition,
-                        "offset": event.message.offset,
-                    },
+                    source={"partition": partition, "offset": offset},
                 )
-                runtime.metrics.observe_dead_letter(dead)
-                runtime.metrics.finished.inc()
-                processed = Processed(dead_letter=dead)
+            )
+
+    @app.agent(traffic, concurrency=settings.concurrency)
+    async def shadow_evaluate(stream: Any) -> None:
+        async for event in stream.events():
+            partition, offset = event.message.partition, event.message.offset
+            estimates.received(partition, offset)
+            if estimates.counted(partition, offset):
+                runtime.metrics.redelivered.inc()
+                continue
+
+            processed = await process(event.value, partition, offset)
             await publish(processed)
+            counted = estimates.count(partition, offset, processed)
+            runtime.account(processed, counted)
+
+    export_consumer_health(app, runtime.metrics, settings.traffic_topic)
 
     @app.page("/metrics")
     async def metrics(web: Any, request: Any) -> Any:
+        if not app.rebalancing:
+            assignment = app.consumer.assignment()
+            estimates.refresh(
+                tp.partition for tp in assignment if tp.topic == settings.traffic_topic
+            )
         body = generate_latest(runtime.metrics.registry)
         return web.bytes(body, content_type=CONTENT_TYPE_LATEST.split(";")[0])
 

@@ -37,15 +37,17 @@ Adapter = Callable[[Iterable[str], ReadOptions], Iterator[SourceItem]]
 
 
 def _adapters() -> dict[str, Adapter]:
-    from streamer.adapters import hh_rlhf, openai_chat
+    from streamer.adapters import hh_rlhf, openai_chat, openhands, swe_agent
 
     return {
         "hh-rlhf": hh_rlhf.read,
         "openai-chat": openai_chat.read,
+        "openhands": openhands.read,
+        "swe-agent": swe_agent.read,
     }
 
 
-FORMATS = ("auto", "hh-rlhf", "openai-chat")
+FORMATS = ("auto", "hh-rlhf", "openai-chat", "openhands", "swe-agent")
 
 
 def open_text(path: Path) -> TextIO:
@@ -56,11 +58,20 @@ def open_text(path: Path) -> TextIO:
 
 
 def detect_format(path: Path) -> str:
-    """Guess a file's format from its first non-blank line."""
+    """Guess a file's format from its name, else its first non-blank line.
+
+    A file whose first line is not JSON may be one indented JSON document (an agent
+    log): it is then read whole and recognised by its keys.
+    """
+    if path.name.endswith((".traj", ".traj.gz")):
+        return "swe-agent"
     with open_text(path) as lines:
         for line in lines:
             if line.strip():
-                return _format_of_line(line)
+                try:
+                    return _format_of_line(line)
+                except RecordRejected:
+                    return _format_of_document(path)
     raise RecordRejected(Reason.UNSUPPORTED_FORMAT, "empty file")
 
 
@@ -73,9 +84,28 @@ def _format_of_line(line: str) -> str:
         ) from None
     if isinstance(first, dict) and {"chosen", "rejected"} <= first.keys():
         return "hh-rlhf"
+    if isinstance(first, dict) and {"messages", "response"} <= first.keys():
+        return "openhands"
+    if isinstance(first, dict) and "history" in first:
+        return "swe-agent"
     if isinstance(first, dict) and "messages" in first:
         return "openai-chat"
     raise RecordRejected(Reason.UNSUPPORTED_FORMAT, "unknown first line")
+
+
+def _format_of_document(path: Path) -> str:
+    with open_text(path) as lines:
+        try:
+            document = json.load(lines)
+        except json.JSONDecodeError:
+            raise RecordRejected(
+                Reason.UNSUPPORTED_FORMAT, "first line is not JSON"
+            ) from None
+    if isinstance(document, dict) and {"messages", "response"} <= document.keys():
+        return "openhands"
+    if isinstance(document, dict) and "history" in document:
+        return "swe-agent"
+    raise RecordRejected(Reason.UNSUPPORTED_FORMAT, "unknown document")
 
 
 def read_source(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from kafka import KafkaProducer
@@ -58,7 +57,9 @@ BAD_RECORDS = {
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, list[str], LocalStack]]:
+def run(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[Settings, list[str], LocalStack]]:
     workdir = tmp_path_factory.mktemp("main-job")
     with LocalStack(workdir, [sample_path()], latency_ms=5) as stack:
         settings = stack.settings
@@ -97,7 +98,9 @@ def test_every_conversation_has_exactly_one_graded_record_per_arm(
     assert {rid for rid, _ in pairs} == set(record_ids)
 
 
-def test_bad_records_are_dead_lettered_with_their_reasons(outcomes: TopicCounts) -> None:
+def test_bad_records_are_dead_lettered_with_their_reasons(
+    outcomes: TopicCounts,
+) -> None:
     reasons = Counter(str(letter["reason"]) for letter in outcomes.dead_letters)
 
     assert reasons == Counter(BAD_RECORDS.values())
@@ -131,7 +134,8 @@ def test_shadow_replies_are_labelled_as_the_standin(
 
     shadow = [b for b in graded_bodies(settings) if b["arm"] == settings.shadow_arm]
 
-    assert shadow and all(b["standin"] is True for b in shadow)
+    assert shadow
+    assert all(b["standin"] is True for b in shadow)
 
 
 def test_the_worker_serves_health_and_readiness(

@@ -10,10 +10,10 @@ import pytest
 
 from streamer.adapters import detect_format, read_source
 from streamer.adapters.hh_rlhf import parse_transcript
-from streamer.samples import sample_path
 from streamer.errors import RecordRejected
 from streamer.parse import parse_record
 from streamer.reasons import Reason
+from streamer.samples import sample_path
 
 
 def write_jsonl(path: Path, lines: list[object]) -> Path:
@@ -36,7 +36,12 @@ def test_hh_rlhf_uses_rejected_as_production_and_chosen_as_alternative(
     prefix = "\n\nHuman: how do I pick a lock?"
     path = write_jsonl(
         tmp_path / "pairs.jsonl",
-        [{"chosen": prefix + "\n\nAssistant: No.", "rejected": prefix + "\n\nAssistant: Sure."}],
+        [
+            {
+                "chosen": prefix + "\n\nAssistant: No.",
+                "rejected": prefix + "\n\nAssistant: Sure.",
+            }
+        ],
     )
 
     [item] = read_source(path)
@@ -59,24 +64,34 @@ def test_every_shipped_hh_rlhf_line_becomes_a_valid_record() -> None:
 def test_openai_chat_lines_are_wrapped_without_consent_unless_attested(
     tmp_path: Path,
 ) -> None:
-    line = {"messages": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}]}
+    line = {
+        "messages": [
+            {"role": "user", "content": "a"},
+            {"role": "assistant", "content": "b"},
+        ]
+    }
     path = write_jsonl(tmp_path / "chat.jsonl", [line])
 
     [plain] = read_source(path)
     [attested] = read_source(path, attest_consent=True)
 
-    assert plain.record is not None and plain.record["consent"] is False
-    assert attested.record is not None and attested.record["consent"] is True
+    assert plain.record is not None
+    assert plain.record["consent"] is False
+    assert attested.record is not None
+    assert attested.record["consent"] is True
 
 
-def test_openai_chat_lines_that_are_traffic_records_pass_through(tmp_path: Path) -> None:
+def test_openai_chat_lines_that_are_traffic_records_pass_through(
+    tmp_path: Path,
+) -> None:
     from .test_records import record
 
     path = write_jsonl(tmp_path / "records.jsonl", [record(id="kept")])
 
     [item] = read_source(path)
 
-    assert item.record is not None and item.record["id"] == "kept"
+    assert item.record is not None
+    assert item.record["id"] == "kept"
 
 
 def test_openai_chat_lines_that_are_not_objects_get_a_reason(tmp_path: Path) -> None:

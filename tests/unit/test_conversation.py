@@ -19,7 +19,11 @@ def parsed(messages: list[dict[str, Any]]) -> TrafficRecord:
 
 
 def call(call_id: str) -> dict[str, Any]:
-    return {"id": call_id, "type": "function", "function": {"name": "f", "arguments": "{}"}}
+    return {
+        "id": call_id,
+        "type": "function",
+        "function": {"name": "f", "arguments": "{}"},
+    }
 
 
 def test_the_prefix_is_everything_before_the_last_assistant_reply() -> None:

@@ -79,7 +79,10 @@ def test_content_as_parts_keeps_text_and_other_parts() -> None:
         {"type": "image_url", "image_url": {"url": "data:,"}},
         {"type": "text", "text": "this"},
     ]
-    messages = [{"role": "user", "content": content}, {"role": "assistant", "content": "ok"}]
+    messages = [
+        {"role": "user", "content": content},
+        {"role": "assistant", "content": "ok"},
+    ]
 
     parsed = parse_record(raw(record(messages=messages)))
 

@@ -20,7 +20,10 @@ PREFIX = "\n\nHuman: can you help me cheat?"
 @pytest.fixture
 def pairs_file(tmp_path: Path) -> Path:
     path = tmp_path / "pairs.jsonl"
-    pair = {"chosen": PREFIX + "\n\nAssistant: No.", "rejected": PREFIX + "\n\nAssistant: Yes."}
+    pair = {
+        "chosen": PREFIX + "\n\nAssistant: No.",
+        "rejected": PREFIX + "\n\nAssistant: Yes.",
+    }
     path.write_text(json.dumps(pair) + "\n")
     return path
 

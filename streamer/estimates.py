@@ -1,0 +1,99 @@
+"""The worker's estimates: one ledger per assigned partition, summed for export.
+
+Each worker exports only what its own partitions counted; summing the gauges of all
+workers in the group gives the whole stream, which is what Prometheus recording
+rules do. When a partition moves to another worker its ledger moves with it (the
+faust table recovers it there) and leaves this worker's sum at the next refresh.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from streamer.ledger import Ledger
+from streamer.metrics import Metrics
+from streamer.pipeline import Processed
+from streamer.tally import Counts, RateKey, Tally
+
+LoadLedger = Callable[[int], dict[str, Any] | None]
+SaveLedger = Callable[[int, dict[str, Any]], None]
+
+
+class Estimates:
+    """Counts each input offset once and keeps the exported rates current."""
+
+    def __init__(self, metrics: Metrics, load: LoadLedger, save: SaveLedger) -> None:
+        self.metrics = metrics
+        self._load = load
+        self._save = save
+        self._ledgers: dict[int, Ledger] = {}
+        self._first_offsets: dict[int, int] = {}
+        self._exported: set[RateKey] = set()
+
+    def received(self, partition: int, offset: int) -> None:
+        """Note an offset as it arrives; arrivals are in offset order per partition."""
+        self._first_offsets.setdefault(partition, offset)
+
+    def ledger(self, partition: int) -> Ledger:
+        """The partition's ledger, from the table the first time it is needed."""
+        ledger = self._ledgers.get(partition)
+        if ledger is None:
+            ledger = Ledger.from_json(self._load(partition))
+            if ledger.watermark < 0 and not ledger.above:
+                # A partition this group never counted: start at its first arrival.
+                ledger.watermark = self._first_offsets.get(partition, 0) - 1
+            self._ledgers[partition] = ledger
+        return ledger
+
+    def counted(self, partition: int, offset: int) -> bool:
+        """Whether this offset's outcome is already in the estimates."""
+        return self.ledger(partition).counted(offset)
+
+    def count(self, partition: int, offset: int, processed: Processed) -> bool:
+        """Count one record's outcome once, persist the ledger, refresh its rates."""
+        ledger = self.ledger(partition)
+        if processed.graded:
+            counted = ledger.count(offset, processed.graded)
+        else:
+            counted = not ledger.counted(offset)
+            ledger.mark(offset)
+        if not counted:
+            return False
+
+        self._save(partition, ledger.to_json())
+        keys = {(g.arm, g.model, c) for g in processed.graded for c in g.flags}
+        self._export(self.total(), keys)
+        return True
+
+    def refresh(self, assigned: Iterable[int]) -> None:
+        """Export exactly the partitions this worker owns now, e.g. before a scrape."""
+        owned = set(assigned)
+        for partition in set(self._ledgers) - owned:
+            self._ledgers.pop(partition)
+            self._first_offsets.pop(partition, None)
+        ledgers = [self._ledgers.get(p) or self._loaded(p) for p in owned]
+
+        total = Tally.combined(ledger.tally for ledger in ledgers if ledger)
+        for key in self._exported - set(total.counts):
+            self.metrics.publish_counts(key, Counts())
+        self._export(total, set(total.counts))
+
+    def total(self) -> Tally:
+        """The sum of every owned partition's tally."""
+        return Tally.combined(ledger.tally for ledger in self._ledgers.values())
+
+    def _loaded(self, partition: int) -> Ledger | None:
+        data = self._load(partition)
+        if data is None:
+            return None
+        ledger = self._ledgers[partition] = Ledger.from_json(data)
+        return ledger
+
+    def _export(self, total: Tally, keys: set[RateKey]) -> None:
+        records = sum(ledger.records for ledger in self._ledgers.values())
+        self.metrics.estimate_records.set(records)
+        for key in keys:
+            self.metrics.publish_counts(key, total.counts[key])
+            self.metrics.publish_rate(total.row(key))
+        self._exported |= keys
