@@ -14,7 +14,7 @@ from pathlib import Path
 
 from streamer.graded import GradedRecord
 from streamer.replay import replay
-from streamer.samples import sample_path
+from streamer.samples import agentic_sample_paths, sample_path
 from streamer.settings import Settings
 from streamer.stack import LocalStack, labels, scrape
 from streamer.standin import STANDIN_MODEL
@@ -81,10 +81,16 @@ def run_demo(
     say: Callable[[str], object] = print,
 ) -> DemoResult:
     """Run the whole main job once, end to end, and return what it measured."""
-    sample = sample_path()
-    stack = LocalStack(
-        workdir, [sample], latency_ms=latency_ms, overrides={"concurrency": concurrency}
-    )
+    samples = [sample_path(), *agentic_sample_paths()]
+    # Agent trajectories take many graded steps: the demo allows each record 25 s,
+    # which needs a longer poll interval (the broker's group join waits that long).
+    overrides = {
+        "concurrency": concurrency,
+        "max_poll_interval_s": 30,
+        "record_deadline_s": 25,
+        "agentic_max_seconds": 20,
+    }
+    stack = LocalStack(workdir, samples, latency_ms=latency_ms, overrides=overrides)
     with stack:
         settings = stack.settings
         assert settings is not None
@@ -92,7 +98,7 @@ def run_demo(
             f"broker {settings.bootstrap_servers}; candidate '{STANDIN_MODEL}' is a "
             "STAND-IN serving recorded replies, not a model"
         )
-        summary = replay([sample], settings, limit=limit)
+        summary = replay(samples, settings, limit=limit)
         say(f"replayed {summary.sent} records; rejected: {dict(summary.rejected)}")
 
         stack.wait_finished(summary.sent)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from graders import GraderResult
+from streamer.agentic import AgenticArms, is_agentic
 from streamer.candidate import Candidate
 from streamer.conversation import Cut, cut
 from streamer.errors import GenerationError, RecordRejected
@@ -53,6 +54,7 @@ class Pipeline:
         shadow_arm: str,
         standin: bool,
         max_bytes: int,
+        agentic: AgenticArms | None = None,
         clock: Clock = _utc_now,
     ) -> None:
         self.candidate = candidate
@@ -60,6 +62,7 @@ class Pipeline:
         self.shadow_arm = shadow_arm
         self.standin = standin
         self.max_bytes = max_bytes
+        self.agentic = agentic
         self._clock = clock
 
     async def process(self, raw: bytes) -> Processed:
@@ -79,6 +82,9 @@ class Pipeline:
                     stage="worker",
                 )
             )
+
+        if self.agentic is not None and is_agentic(record):
+            return Processed(graded=tuple(await self.agentic.grade(record)))
 
         live, shadow = await asyncio.gather(
             self._grade_live(record, conversation),

@@ -17,6 +17,7 @@ from graders import (
     close_graders,
     load_taxonomy,
 )
+from streamer.agentic import AgenticConfig, build_agentic_arms
 from streamer.candidate import Candidate
 from streamer.errors import ConfigurationError
 from streamer.estimates import Estimates, LoadLedger, SaveLedger
@@ -59,12 +60,23 @@ class Runtime:
             max_tokens=settings.candidate_max_tokens,
             pool_size=settings.concurrency,
         )
+        agentic = None
+        if settings.agentic_enabled:
+            agentic = build_agentic_arms(
+                AgenticConfig.from_settings(settings),
+                candidate,
+                panel,
+                shadow_arm=settings.shadow_arm,
+                standin=settings.is_standin,
+                pool_size=settings.concurrency,
+            )
         pipeline = Pipeline(
             candidate,
             panel,
             shadow_arm=settings.shadow_arm,
             standin=settings.is_standin,
             max_bytes=settings.record_max_bytes,
+            agentic=agentic,
         )
         metrics = Metrics(registry or CollectorRegistry())
         categories = sorted(set().union(*(g.categories for g in panel.graders)))
@@ -99,6 +111,8 @@ class Runtime:
     async def close(self) -> None:
         """Release the candidate's and the graders' connections."""
         await self.pipeline.candidate.close()
+        if self.pipeline.agentic is not None:
+            await self.pipeline.agentic.close()
         await close_graders(self.pipeline.panel.graders)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -60,6 +60,23 @@ class Settings(BaseSettings):
     judge_model: str = ""
     judge_api_key: SecretStr = SecretStr("")
 
+    # Agentic records (those with tools): cut points, replay limits, tool simulation.
+    agentic_enabled: bool = True
+    agentic_cuts: str = "last"  # last | every:K | random:N
+    agentic_cut_seed: int = 0
+    agentic_max_cuts: Annotated[int, Field(ge=1, le=64)] = 4
+    agentic_max_steps: Annotated[int, Field(ge=1, le=1000)] = 30
+    agentic_max_tokens: Annotated[int, Field(ge=1)] = 500_000
+    agentic_max_seconds: Positive = 100.0
+    agentic_terminal_tools: str = ""
+    tool_db_path: Path | None = None
+    tool_db_scope: Literal["state", "task", "global"] = "state"
+    tool_db_max_rows: Annotated[int, Field(ge=1)] = 200_000
+    tool_simulator_base_url: str = ""  # empty: answer from the database only
+    tool_simulator_model: str = ""
+    tool_simulator_api_key: SecretStr = SecretStr("")
+    tool_simulator_timeout_s: Positive = 60.0
+
     # The worker's web server: /metrics, /health, /ready.
     web_host: str = "127.0.0.1"
     web_port: Annotated[int, Field(ge=1, le=65535)] = 6066
@@ -73,6 +90,8 @@ class Settings(BaseSettings):
                 "record_deadline_s must be below max_poll_interval_s, or the group "
                 "evicts a worker that is still inside its deadline"
             )
+        if self.agentic_max_seconds >= self.record_deadline_s:
+            raise ValueError("agentic_max_seconds must be below record_deadline_s")
         return self
 
     @property

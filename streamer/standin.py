@@ -103,15 +103,15 @@ class RecordedReplies:
     def add_file(self, path: Path, *, every_turn: bool = False) -> None:
         """Index a file's alternative replies, else its recorded replies.
 
-        With `every_turn`, every assistant turn of every conversation is indexed
-        after its prefix, so recorded agent trajectories can be replayed turn by
+        With `every_turn`, and always for conversations that offer tools, every
+        assistant turn is indexed after its prefix, so recorded agent trajectories can be replayed turn by
         turn; where two trajectories share a prefix, the later file wins.
         """
         for item in read_source(path, attest_consent=True):
             messages = (item.record or {}).get("messages")
             if not isinstance(messages, list) or not messages:
                 continue
-            if every_turn:
+            if every_turn or (item.record or {}).get("tools"):
                 self.add_trajectory(messages)
                 continue
             last = _last_assistant(messages)
