@@ -34,6 +34,7 @@ from typing import Any
 from aiohttp import web
 
 from streamer.adapters import read_source
+from streamer.standin_faults import FaultInjector, FaultSpec
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ STANDIN_NOTICE = "depsim stand-in: recorded replies, not a model"
 STANDIN_TOOL_SIMULATOR_MODEL = "standin-tool-simulator"
 STANDIN_JUDGE_MODEL = "standin-judge"
 STANDIN_JUDGE_NOTICE = "(depsim stand-in judge: a coin flip, not a judgement)"
+FAULTS_KEY: web.AppKey[FaultInjector | None] = web.AppKey("faults")
 _CALL_LINE = re.compile(r"^Call: (\S+)", re.MULTILINE)
 _ANSWER_CHOICES = re.compile(r"ANSWER: (\w+)' or 'ANSWER: (\w+)")
 
@@ -104,8 +106,9 @@ class RecordedReplies:
         """Index a file's alternative replies, else its recorded replies.
 
         With `every_turn`, and always for conversations that offer tools, every
-        assistant turn is indexed after its prefix, so recorded agent trajectories can be replayed turn by
-        turn; where two trajectories share a prefix, the later file wins.
+        assistant turn is indexed after its prefix, so recorded agent trajectories
+        can be replayed turn by turn; where two trajectories share a prefix, the
+        later file wins.
         """
         for item in read_source(path, attest_consent=True):
             messages = (item.record or {}).get("messages")
@@ -151,10 +154,13 @@ def build_app(
     jitter_s: float = 0.0,
     model: str = STANDIN_MODEL,
     seed: int | None = None,
+    faults: FaultSpec | None = None,
 ) -> web.Application:
-    """The stand-in's aiohttp application."""
+    """The stand-in's aiohttp application; `faults` turns on fault injection."""
     rng = random.Random(seed)
     app = web.Application(client_max_size=64 * 1024 * 1024)
+    injector = FaultInjector(faults) if faults is not None else None
+    app[FAULTS_KEY] = injector
 
     async def models(request: web.Request) -> web.Response:
         return web.json_response(
@@ -164,7 +170,7 @@ def build_app(
             }
         )
 
-    async def chat_completions(request: web.Request) -> web.Response:
+    async def chat_completions(request: web.Request) -> web.StreamResponse:
         body = await request.json()
         messages = body.get("messages") or []
         if body.get("stream"):
@@ -188,6 +194,13 @@ def build_app(
         reply = replies.lookup(messages)
         if reply is None:
             return _error(404, "no recorded reply for this prefix", "no_recorded_reply")
+        fault = injector.draw() if injector is not None else None
+        if injector is not None and fault is not None:
+
+            async def normal() -> dict[str, Any]:
+                return _completion(model, messages, reply)
+
+            return await injector.respond(fault, request, normal)
         return web.json_response(_completion(model, messages, reply))
 
     app.router.add_get("/v1/models", models)
@@ -267,11 +280,12 @@ def serve(
     latency_s: float,
     jitter_s: float = 0.0,
     every_turn: bool = False,
+    faults: FaultSpec | None = None,
 ) -> None:
     """Index `paths` and serve until interrupted."""
     replies = RecordedReplies()
     for path in paths:
         replies.add_file(path, every_turn=every_turn)
     log.info("stand-in serving %d recorded replies on %s:%d", len(replies), host, port)
-    app = build_app(replies, latency_s=latency_s, jitter_s=jitter_s)
+    app = build_app(replies, latency_s=latency_s, jitter_s=jitter_s, faults=faults)
     web.run_app(app, host=host, port=port, print=None, access_log=None)
