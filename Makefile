@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit setup clean promtool
+.PHONY: demo test lint typecheck unit setup clean promtool chromium
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,7 +29,12 @@ typecheck: $(STAMP)
 promtool:
 	sh deploy/prometheus/install-promtool.sh
 
-test: lint typecheck promtool
+# Debian chromium for the release report's headless browser test; installs only when
+# missing (the test skips, saying why, where it cannot be installed).
+chromium:
+	sh tests/report/install-chromium.sh
+
+test: lint typecheck promtool chromium
 	$(BIN)/pytest
 
 clean:

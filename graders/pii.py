@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import re
 from functools import cache
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 import spacy
 import tldextract
@@ -33,7 +33,7 @@ from presidio_analyzer.predefined_recognizers import (
     UsSsnRecognizer,
 )
 
-__all__ = ["MIN_SCORE", "personal_data"]
+__all__ = ["MIN_SCORE", "Finding", "findings", "personal_data"]
 
 # presidio scores unvalidated phone and id patterns 0.4-0.5 and checksummed ones 1.0;
 # below 0.4 are bare digit runs (passport-like, ITIN without context) that fire on
@@ -70,6 +70,30 @@ def personal_data(text: str) -> set[tuple[str, str]]:
         kind = _KINDS.get(hit.entity_type)
         if kind is not None:
             found.add((kind, _normalise(kind, text[hit.start : hit.end])))
+    return found
+
+
+class Finding(NamedTuple):
+    """One piece of personal data or a secret: its kind, where, and how sure."""
+
+    kind: str
+    start: int
+    end: int
+    score: float
+
+
+def findings(text: str, min_score: float = MIN_SCORE) -> list[Finding]:
+    """Every finding in `text` scored at least `min_score`, secrets scored 1.0."""
+    found = [
+        Finding("secret", match.start(), match.end(), 1.0)
+        for match in _SECRET.finditer(text)
+    ]
+    if not text.strip():
+        return found
+    for hit in _analyzer().analyze(text=text, language="en", score_threshold=min_score):
+        kind = _KINDS.get(hit.entity_type)
+        if kind is not None:
+            found.append(Finding(kind, hit.start, hit.end, hit.score))
     return found
 
 

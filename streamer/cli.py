@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from streamer.cli_forecast import forecast_app, graded_app, report
 from streamer.cli_graders import graders_app
 from streamer.errors import DepsimError
 from streamer.settings import load_settings
@@ -20,6 +21,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(graders_app, name="graders")
+app.add_typer(forecast_app, name="forecast")
+app.add_typer(graded_app, name="graded")
+app.command("report")(report)
 
 Files = Annotated[
     list[Path], typer.Argument(exists=True, dir_okay=False, readable=True)
@@ -101,6 +105,51 @@ def replay_command(
 
 
 @app.command()
+def validate(
+    files: Files,
+    fmt: Annotated[
+        str, typer.Option("--format", help="auto, hh-rlhf, openai-chat, ...")
+    ] = "auto",
+    attest_consent: Annotated[
+        bool,
+        typer.Option(
+            help="Attest consent and de-identification for lines that do not say."
+        ),
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON line per record, then a summary.")
+    ] = False,
+) -> None:
+    """Check FILES offline as the worker would admit them; no model is called."""
+    from streamer.validate import Intake, Summary, agentic_records, validate_sources
+
+    settings = load_settings()
+    summary = Summary()
+    outcomes = validate_sources(
+        files,
+        Intake.from_settings(settings),
+        fmt=fmt,
+        attest_consent=attest_consent,
+        own_context=agentic_records(settings),
+    )
+    for outcome in outcomes:
+        summary.add(outcome)
+        if as_json:
+            typer.echo(json.dumps(outcome.to_json()))
+    if as_json:
+        typer.echo(json.dumps(summary.to_json()))
+        return
+    totals = summary.to_json()
+    typer.echo(
+        f"{totals['total']} records: {totals['ok']} ok "
+        f"({totals['trimmed']} trimmed to fit the context), "
+        f"{totals['rejected']} rejected"
+    )
+    for reason, count in summary.rejected.most_common():
+        typer.echo(f"  {reason:<28} {count}")
+
+
+@app.command()
 def worker() -> None:
     """Run the shadow-evaluation worker (settings from DEPSIM_* variables)."""
     from streamer.worker import run_worker
@@ -119,9 +168,17 @@ def standin(
     jitter_ms: Annotated[
         float, typer.Option(help="Uniform jitter around the delay.")
     ] = 0.0,
+    faults: Annotated[
+        str,
+        typer.Option(
+            help="Inject faults, e.g. 'rate_limit=0.1,server_error=0.1,"
+            "quota_after=500,hang=0.02,seed=7' (see streamer/standin_faults.py)."
+        ),
+    ] = "",
 ) -> None:
     """Serve recorded replies from FILES as an OpenAI-compatible stand-in candidate."""
     from streamer.standin import serve
+    from streamer.standin_faults import FaultSpec
 
     _configure_logging("WARNING")
     serve(
@@ -130,7 +187,22 @@ def standin(
         port=port,
         latency_s=latency_ms / 1000,
         jitter_s=jitter_ms / 1000,
+        faults=FaultSpec.parse(faults) if faults else None,
     )
+
+
+@app.command(
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+    add_help_option=False,
+)
+def bench(ctx: typer.Context) -> None:
+    """Benchmark throughput, latency, memory and CPU (`depsim bench --help`)."""
+    root = str(Path(__file__).resolve().parents[1])
+    if root not in sys.path:
+        sys.path.insert(0, root)  # bench/ lives in the source tree, not the wheel
+    from bench.throughput import main as bench_main
+
+    raise typer.Exit(bench_main(ctx.args))
 
 
 @app.command()
@@ -168,6 +240,8 @@ def demo(
     )
     verdict = "agree" if result.metrics_agree else "DISAGREE"
     typer.echo(f"graded topic and /metrics counts {verdict}")
+    if result.report is not None:
+        typer.echo(f"release report: {result.report} (open it in a browser)")
     if not result.metrics_agree:
         raise typer.Exit(1)
 

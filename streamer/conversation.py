@@ -23,6 +23,7 @@ class Cut:
     prefix: tuple[Message, ...]
     reply: Message
     dropped_turns: int
+    trimmed_turns: int = 0  # oldest prefix turns left out to fit the context window
 
 
 def cut(record: TrafficRecord) -> Cut:

@@ -7,12 +7,16 @@ reads the graded topic back, and prints per arm and category the counts, rates a
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from estimators import is_below_floor, paired_rate_ratio_interval
 from streamer.graded import GradedRecord
+from streamer.gradedset import paired_counts, shadow_models
 from streamer.replay import replay
 from streamer.samples import agentic_sample_paths, sample_path
 from streamer.settings import Settings
@@ -29,6 +33,7 @@ class TopicCounts:
     tally: Tally
     graded_records: int
     dead_letters: list[dict[str, object]]
+    bodies: list[dict[str, Any]] = field(default_factory=list)  # deduplicated
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,7 @@ class DemoResult:
     rows: list[RateRow]
     metrics_agree: bool
     metrics_url: str
+    report: Path | None = None
 
 
 def read_outcomes(settings: Settings) -> TopicCounts:
@@ -47,16 +53,18 @@ def read_outcomes(settings: Settings) -> TopicCounts:
     tally = Tally()
     graded_records = 0
     seen: set[str] = set()
+    bodies = []
     for body in read_topic(settings.bootstrap_servers, settings.graded_topic):
         graded = GradedRecord.from_json(body)
         graded_records += 1
         if graded.dedupe_key not in seen:  # a redelivery may publish twice
             seen.add(graded.dedupe_key)
             tally.add(graded)
+            bodies.append(body)
     dead = list(
         read_topic(settings.bootstrap_servers, settings.dead_letter_topic, timeout_s=5)
     )
-    return TopicCounts(tally, graded_records, dead)
+    return TopicCounts(tally, graded_records, dead, bodies)
 
 
 def metrics_match(tally: Tally, metrics_url: str) -> bool:
@@ -79,6 +87,7 @@ def run_demo(
     limit: int | None = None,
     hold_s: float = 0.0,
     say: Callable[[str], object] = print,
+    report: bool = True,
 ) -> DemoResult:
     """Run the whole main job once, end to end, and return what it measured."""
     samples = [sample_path(), *agentic_sample_paths()]
@@ -108,9 +117,29 @@ def run_demo(
             say(f"/metrics stays readable at {stack.metrics_url} for {hold_s:.0f}s")
             time.sleep(hold_s)
 
+    report_path = None
+    if report and shadow_models(topics.bodies):
+        report_path = write_demo_report(topics.bodies, workdir / "report", say)
+
     return DemoResult(
-        summary.sent, topics, topics.tally.rows(), agree, stack.metrics_url
+        summary.sent,
+        topics,
+        topics.tally.rows(),
+        agree,
+        stack.metrics_url,
+        report_path,
     )
+
+
+def write_demo_report(
+    bodies: list[dict[str, Any]], out_dir: Path, say: Callable[[str], object]
+) -> Path:
+    """The release report of this run; its forecast check is within the run."""
+    from streamer.report import ReportOptions, write_report
+
+    say("writing the release report (drift detectors take a few seconds)...")
+    files = write_report(bodies, ReportOptions(model=shadow_models(bodies)[0]), out_dir)
+    return files.index
 
 
 def format_table(result: DemoResult) -> str:
@@ -132,4 +161,46 @@ def format_table(result: DemoResult) -> str:
             f"{row.category:<20} {arm:<40} {row.graded:>6} {row.flagged:>8} "
             f"{rate:>8}  {interval}"
         )
+    lines += ["", *format_pairs(result.topics.bodies)]
     return "\n".join(lines)
+
+
+def format_pairs(bodies: list[dict[str, Any]]) -> list[str]:
+    """Per category, shadow/live rate ratio on the same prefixes, paired 95%."""
+    lines = []
+    for model in shadow_models(bodies):
+        standin = " (STAND-IN)" if model.startswith("standin") else ""
+        lines.append(
+            f"shadow {model}{standin} / live, same prefixes "
+            "(paired 95% interval; both = flagged in both arms)"
+        )
+        header = (
+            f"{'category':<20} {'pairs':>6} {'both':>5} {'only shadow':>11} "
+            f"{'only live':>9} {'ratio':>7}  95% interval"
+        )
+        lines += [header, "-" * len(header)]
+        for category, pair in sorted(paired_counts(bodies, model).items()):
+            if pair.pairs == 0:
+                continue
+            ratio = paired_rate_ratio_interval(
+                pair.both, pair.only_shadow, pair.only_live, pair.pairs
+            )
+            shadow, live = pair.both + pair.only_shadow, pair.both + pair.only_live
+            high = "inf" if math.isinf(ratio.high) else f"{ratio.high:.3g}"
+            interval = f"[{ratio.low:.3g}, {high}]"
+            floors = [
+                arm
+                for arm, k in (("shadow", shadow), ("live", live))
+                if is_below_floor(k, pair.pairs)
+            ]
+            if shadow + live == 0:
+                estimate, interval = "-", "no flag in either arm: below floor"
+            else:
+                estimate = f"{ratio.estimate:.3g}"
+                if floors:
+                    interval += f"  ({' and '.join(floors)} below floor)"
+            lines.append(
+                f"{category:<20} {pair.pairs:>6} {pair.both:>5} "
+                f"{pair.only_shadow:>11} {pair.only_live:>9} {estimate:>7}  {interval}"
+            )
+    return lines

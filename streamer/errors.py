@@ -8,6 +8,9 @@
         ├── EndpointUnavailable     connection refused, reset, or timed out
         ├── EndpointRejected        4xx other than rate limiting: the request is wrong
         ├── RateLimited             429: retry after the endpoint's stated delay
+        ├── QuotaExhausted          429 insufficient_quota: stop calling, alert
+        ├── GenerationTimeout       the whole call passed its wall-clock deadline
+        ├── CircuitOpen             the endpoint's breaker is open: no call made
         └── IncompleteReply         the reply was cut off or empty
 
 `retriable` on an error says whether trying the same call again can help; retry loops
@@ -68,6 +71,24 @@ class RateLimited(GenerationError):
     def __init__(self, message: str, retry_after_s: float | None = None) -> None:
         super().__init__(message)
         self.retry_after_s = retry_after_s
+
+
+class QuotaExhausted(GenerationError):
+    """Raised on 429 `insufficient_quota`, and on every call until it is rechecked."""
+
+    reason = "quota_exhausted"
+
+
+class GenerationTimeout(GenerationError):
+    """Raised when a call, retries included, runs past its wall-clock deadline."""
+
+    reason = "generation_timeout"
+
+
+class CircuitOpen(GenerationError):
+    """Raised instead of calling an endpoint whose circuit breaker is open."""
+
+    reason = "circuit_open"
 
 
 class IncompleteReply(GenerationError):

@@ -4,6 +4,9 @@ Each worker exports only what its own partitions counted; summing the gauges of 
 workers in the group gives the whole stream, which is what Prometheus recording
 rules do. When a partition moves to another worker its ledger moves with it (the
 faust table recovers it there) and leaves this worker's sum at the next refresh.
+
+Counts are exported as each record is counted; rates and their intervals, which
+cost far more to compute, are exported by `refresh`, which runs before every scrape.
 """
 
 from __future__ import annotations
@@ -51,7 +54,7 @@ class Estimates:
         return self.ledger(partition).counted(offset)
 
     def count(self, partition: int, offset: int, processed: Processed) -> bool:
-        """Count one record's outcome once, persist the ledger, refresh its rates."""
+        """Count one record's outcome once, persist the ledger, export its counts."""
         ledger = self.ledger(partition)
         if processed.graded:
             counted = ledger.count(offset, processed.graded)
@@ -63,7 +66,7 @@ class Estimates:
 
         self._save(partition, ledger.to_json())
         keys = {(g.arm, g.model, c) for g in processed.graded for c in g.flags}
-        self._export(self.total(), keys)
+        self._export_counts(keys)
         return True
 
     def refresh(self, assigned: Iterable[int]) -> None:
@@ -89,6 +92,22 @@ class Estimates:
             return None
         ledger = self._ledgers[partition] = Ledger.from_json(data)
         return ledger
+
+    def _export_counts(self, keys: set[RateKey]) -> None:
+        """Export the counts of `keys` at once; their rates wait for `refresh`.
+
+        Counting runs once per record, so it stays cheap: a rate's interval costs
+        far more than the record's own bookkeeping, and only a scrape reads it.
+        """
+        records = sum(ledger.records for ledger in self._ledgers.values())
+        self.metrics.estimate_records.set(records)
+        for key in keys:
+            counts = Counts()
+            for ledger in self._ledgers.values():
+                if key in ledger.tally.counts:
+                    counts.add(ledger.tally.counts[key])
+            self.metrics.publish_counts(key, counts)
+        self._exported |= keys
 
     def _export(self, total: Tally, keys: set[RateKey]) -> None:
         records = sum(ledger.records for ledger in self._ledgers.values())

@@ -34,6 +34,7 @@ class GradedRecord:
     reason: str | None = None
     reply_text: str | None = None
     dropped_turns: int = 0
+    trimmed_turns: int = 0
     usage: dict[str, int] = field(default_factory=dict)
     latency_s: float | None = None
     cut_index: int | None = None
@@ -57,6 +58,7 @@ class GradedRecord:
             reason=body.get("reason"),
             reply_text=reply.get("text"),
             dropped_turns=body.get("dropped_turns", 0),
+            trimmed_turns=body.get("trimmed_turns", 0),
             usage=dict(body.get("usage") or {}),
             latency_s=body.get("latency_s"),
             cut_index=body.get("cut_index"),
@@ -103,6 +105,7 @@ class GradedRecord:
                 else {"ref": f"traffic:{self.record_id}"}
             ),
             "dropped_turns": self.dropped_turns,
+            "trimmed_turns": self.trimmed_turns,
             "usage": self.usage,
             "latency_s": self.latency_s,
         }

@@ -42,7 +42,7 @@ OTHER_MODEL = "other"
 # one, or the tool simulator answering an agent's tool call.
 ROLES = ("candidate", "judge", "simulator")
 
-# Why a model or grader call failed. The first five are `GenerationError.reason`s;
+# Why a model or grader call failed. The first eight are `GenerationError.reason`s;
 # anything not listed is counted as `other`, so the label set stays fixed.
 ERROR_KINDS = (
     "endpoint_unavailable",
@@ -50,6 +50,9 @@ ERROR_KINDS = (
     "rate_limited",
     "incomplete_reply",
     "generation_failed",
+    "quota_exhausted",
+    "generation_timeout",
+    "circuit_open",
     "empty_reply",
     "timeout",
     "invalid_output",
@@ -250,6 +253,26 @@ class Metrics:
             buckets=LATENCY_BUCKETS,
             registry=registry,
         )
+        self.model_retries = Counter(
+            "depsim_model_retries",
+            "Model calls tried again after a retriable error, by role, model and "
+            "the kind of error.",
+            ["role", "model", "kind"],
+            registry=registry,
+        )
+        self.circuit_open = Gauge(
+            "depsim_circuit_open",
+            "1 while the circuit breaker of an endpoint is open and its calls are "
+            "skipped, else 0.",
+            ["role", "model"],
+            registry=registry,
+        )
+        self.circuit_opens = Counter(
+            "depsim_circuit_opens",
+            "Times the circuit breaker of an endpoint opened.",
+            ["role", "model"],
+            registry=registry,
+        )
         self.grader_results = Counter(
             "depsim_grader_results",
             "Grader results, by grader and status (ok, not_evaluable, grader_error).",
@@ -299,6 +322,19 @@ class Metrics:
         self.budget_exhausted = Gauge(
             "depsim_budget_exhausted",
             "1 while the budget is spent and model calls are held back, else 0.",
+            registry=registry,
+        )
+        self.budget_share = Gauge(
+            "depsim_budget_sampled_share",
+            "Share of records whose shadow reply is generated: 1 within budget, "
+            "lower once the hour's budget is spent. Graded shadow weights are "
+            "divided by it.",
+            registry=registry,
+        )
+        self.budget_share.set(1.0)
+        self.budget_skipped = Counter(
+            "depsim_budget_skipped",
+            "Records whose shadow generation the budget's sampling skipped.",
             registry=registry,
         )
 
@@ -465,6 +501,23 @@ class Metrics:
         self.budget.set(limit_dollars)
         self.budget_exhausted.set(int(exhausted))
 
+    def set_budget_share(self, share: float) -> None:
+        """Export the share of records the budget lets through to the candidate."""
+        self.budget_share.set(share)
+
+    def observe_retry(self, role: str, model: str, error: str) -> None:
+        """Count one model call tried again after a retriable error."""
+        self.model_retries.labels(
+            role, self.model_label(model), error_kind(error)
+        ).inc()
+
+    def set_circuit_open(self, role: str, model: str, is_open: bool) -> None:
+        """Record a breaker's change of state; each change to open is counted."""
+        label = self.model_label(model)
+        if is_open:
+            self.circuit_opens.labels(role, label).inc()
+        self.circuit_open.labels(role, label).set(int(is_open))
+
     def set_consumer_lag(self, records: int, partitions: int) -> None:
         """Export the lag of this worker's traffic partitions, summed."""
         self.consumer_lag.set(records)
@@ -492,13 +545,18 @@ class Metrics:
         self.model_seconds.labels(role, model)
         self.cost.labels(role, model)
         self.quota_exhausted.labels(role, model)
+        self.circuit_open.labels(role, model)
+        self.circuit_opens.labels(role, model)
         for kind in ("prompt", "completion"):
             self.tokens.labels(role, model, kind)
         for error in ERROR_KINDS:
             self.model_errors.labels(role, model, error)
+            self.model_retries.labels(role, model, error)
 
     def _observe_candidate_call(self, graded: GradedRecord, model: str) -> None:
         """A shadow reply stands for one candidate call, failed or not."""
+        if graded.outcome == "skipped":
+            return  # the budget's sampling left it out: no call was made
         failed = graded.outcome != "graded" and graded.latency_s is None
         self.observe_model_call(
             "candidate",

@@ -49,7 +49,7 @@ def _rejection(errors: list[ErrorDetails]) -> RecordRejected:
         return RecordRejected(Reason.NOT_AN_OBJECT)
     if location == "schema_version":
         return RecordRejected(Reason.UNSUPPORTED_SCHEMA_VERSION)
-    if location.endswith(".role"):
+    if location.endswith(".role") and kind == "literal_error":
         return RecordRejected(Reason.UNKNOWN_ROLE, location)
     return RecordRejected(Reason.SCHEMA_INVALID, f"{location}: {kind}")
 

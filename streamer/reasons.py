@@ -31,6 +31,9 @@ class Reason(StrEnum):
     # The privacy gate.
     NO_CONSENT = "no_consent"
     NOT_DEIDENTIFIED = "not_deidentified"
+    PII_FOUND = "pii_found"
+    # A prefix longer than the candidate's context window (`context_policy=skip`).
+    CONTEXT_TOO_LONG = "context_too_long"
     # Adapters reading foreign formats.
     UNSUPPORTED_FORMAT = "unsupported_format"
     # The worker's own limits.
@@ -39,6 +42,13 @@ class Reason(StrEnum):
     GENERATION_FAILED = "generation_failed"
     INCOMPLETE_REPLY = "incomplete_reply"
     EMPTY_REPLY = "empty_reply"
+    QUOTA_EXHAUSTED = "quota_exhausted"
+    GENERATION_TIMEOUT = "generation_timeout"
+    CIRCUIT_OPEN = "circuit_open"
+    # A graded reply that declined the request (the message's `refusal` field).
+    REFUSAL = "refusal"
+    # Shadow generation skipped on purpose: the budget's sampling left it out.
+    BUDGET = "budget"
     # An agentic continuation (replay with simulated tools) that stopped early.
     STEP_LIMIT = "step_limit"
     TOKEN_LIMIT = "token_limit"

@@ -18,13 +18,15 @@ from graders import (
     load_taxonomy,
 )
 from streamer.agentic import AgenticConfig, build_agentic_arms
-from streamer.candidate import Candidate
+from streamer.budget import Budget, BudgetLimits
+from streamer.candidate import CallPolicy, Candidate
 from streamer.errors import ConfigurationError
 from streamer.estimates import Estimates, LoadLedger, SaveLedger
 from streamer.metrics import Metrics
 from streamer.panel import GraderPanel
 from streamer.pipeline import Pipeline, Processed
 from streamer.settings import Settings
+from streamer.validate import Intake
 
 
 @dataclass
@@ -51,6 +53,7 @@ class Runtime:
         except GraderError as exc:
             raise ConfigurationError(str(exc)) from exc
         panel = GraderPanel(graders, taxonomy)
+        metrics = Metrics(registry or CollectorRegistry())
         candidate = Candidate(
             base_url=settings.candidate_base_url,
             model=settings.candidate_model,
@@ -59,6 +62,8 @@ class Runtime:
             max_retries=settings.candidate_max_retries,
             max_tokens=settings.candidate_max_tokens,
             pool_size=settings.concurrency,
+            policy=call_policy(settings),
+            metrics=metrics,
         )
         agentic = None
         if settings.agentic_enabled:
@@ -76,9 +81,11 @@ class Runtime:
             shadow_arm=settings.shadow_arm,
             standin=settings.is_standin,
             max_bytes=settings.record_max_bytes,
+            intake=Intake.from_settings(settings),
             agentic=agentic,
+            budget=Budget(budget_limits(settings)),
+            metrics=metrics,
         )
-        metrics = Metrics(registry or CollectorRegistry())
         categories = sorted(set().union(*(g.categories for g in panel.graders)))
         metrics.initialise(
             [(settings.shadow_arm, settings.candidate_model)],
@@ -123,4 +130,33 @@ def judge_endpoint(settings: Settings) -> JudgeEndpoint | None:
         settings.judge_model,
         settings.judge_api_key.get_secret_value(),
         concurrency=settings.concurrency,
+    )
+
+
+def call_policy(settings: Settings) -> CallPolicy:
+    """How the candidate is called, from settings.
+
+    The whole call must end well before the record's deadline, so an endpoint that
+    hangs yields a `generation_timeout` shadow record, not a dead-lettered record.
+    """
+    return CallPolicy(
+        deadline_s=min(settings.candidate_deadline_s, settings.record_deadline_s / 2),
+        backoff_initial_s=settings.candidate_backoff_initial_s,
+        backoff_cap_s=settings.candidate_backoff_cap_s,
+        breaker_threshold=settings.candidate_breaker_threshold,
+        breaker_cooldown_s=settings.candidate_breaker_cooldown_s,
+        quota_recheck_s=settings.candidate_quota_recheck_s,
+    )
+
+
+def budget_limits(settings: Settings) -> BudgetLimits:
+    """The shadow arm's hourly budget, from settings."""
+    return BudgetLimits(
+        tokens_per_hour=settings.budget_tokens_per_hour,
+        dollars_per_hour=settings.budget_dollars_per_hour,
+        dollars_per_1k_prompt_tokens=settings.candidate_dollars_per_1k_prompt_tokens,
+        dollars_per_1k_completion_tokens=(
+            settings.candidate_dollars_per_1k_completion_tokens
+        ),
+        exhausted_share=settings.budget_exhausted_share,
     )

@@ -47,11 +47,40 @@ class Settings(BaseSettings):
     candidate_timeout_s: Positive = 60.0
     candidate_max_retries: Annotated[int, Field(ge=0, le=10)] = 2
     candidate_max_tokens: Annotated[int, Field(ge=1)] = 1024
+    # Calling the candidate: retries (5xx, connection errors, 429 after Retry-After)
+    # back off with jitter up to a cap; the whole call, retries included, is cut at
+    # `candidate_deadline_s`; the breaker opens after that many failed calls in a row.
+    candidate_deadline_s: Positive = 60.0
+    candidate_backoff_initial_s: Positive = 0.5
+    candidate_backoff_cap_s: Positive = 10.0
+    candidate_breaker_threshold: Annotated[int, Field(ge=1)] = 5
+    candidate_breaker_cooldown_s: Positive = 30.0
+    candidate_quota_recheck_s: Positive = 300.0
+
+    # Budget per arm per hour (0 = unlimited); once spent, only
+    # `budget_exhausted_share` of the records get a shadow reply.
+    budget_tokens_per_hour: Annotated[int, Field(ge=0)] = 0
+    budget_dollars_per_hour: Annotated[float, Field(ge=0)] = 0.0
+    candidate_dollars_per_1k_prompt_tokens: Annotated[float, Field(ge=0)] = 0.0
+    candidate_dollars_per_1k_completion_tokens: Annotated[float, Field(ge=0)] = 0.0
+    budget_exhausted_share: Annotated[float, Field(gt=0, le=1)] = 0.1
 
     # Work per worker.
     concurrency: Annotated[int, Field(ge=1, le=4096)] = 64
     record_deadline_s: Positive = 120.0
     record_max_bytes: Annotated[int, Field(ge=1024)] = 1_048_576
+
+    # Before any model call (streamer.privacy, streamer.context). The PII scan
+    # quarantines records whose prefix still holds these kinds of personal data:
+    # email, phone, card, iban, national_id, secret (comma-separated).
+    privacy_scan: bool = True
+    privacy_entities: str = "email,phone,card,iban,national_id,secret"
+    privacy_min_score: Annotated[float, Field(ge=0, le=1)] = 0.4
+    # Prefixes are counted with an offline upper bound (1 token <= 1 UTF-8 byte);
+    # too long: drop the oldest turns (`trim_oldest`) or dead-letter them (`skip`).
+    candidate_context_tokens: Annotated[int, Field(ge=1024)] = 128_000
+    context_policy: Literal["trim_oldest", "skip"] = "trim_oldest"
+    context_bytes_per_token: Annotated[float, Field(ge=1, le=8)] = 1.0
 
     # Grading. The LLM judge runs only when a judge endpoint is set; it may not be
     # the candidate model.
@@ -81,6 +110,9 @@ class Settings(BaseSettings):
     web_host: str = "127.0.0.1"
     web_port: Annotated[int, Field(ge=1, le=65535)] = 6066
 
+    # On SIGTERM, in-flight records are finished and committed within this time.
+    shutdown_grace_s: Positive = 30.0
+
     log_level: str = "WARNING"
 
     @model_validator(mode="after")
@@ -92,6 +124,15 @@ class Settings(BaseSettings):
             )
         if self.agentic_max_seconds >= self.record_deadline_s:
             raise ValueError("agentic_max_seconds must be below record_deadline_s")
+        return self
+
+    @model_validator(mode="after")
+    def _reply_fits_the_context(self) -> Settings:
+        if self.candidate_max_tokens >= self.candidate_context_tokens:
+            raise ValueError(
+                "candidate_max_tokens must be below candidate_context_tokens, or no "
+                "prefix fits"
+            )
         return self
 
     @property

@@ -53,8 +53,10 @@ class LocalStack:
         *,
         latency_ms: float = 20.0,
         overrides: dict[str, Any] | None = None,
+        standin_faults: str = "",
     ) -> None:
         self.workdir = workdir
+        self.standin_faults = standin_faults
         self.standin_files = standin_files
         self.latency_ms = latency_ms
         self.broker = EmbeddedBroker(log_path=workdir / "broker.log")
@@ -70,6 +72,11 @@ class LocalStack:
     def metrics_url(self) -> str:
         """Where the worker serves its metrics."""
         return f"http://127.0.0.1:{self.web_port}/metrics"
+
+    @property
+    def worker_pid(self) -> int | None:
+        """The process id of the worker started by `start`, while it runs."""
+        return None if self._worker is None else self._worker.pid
 
     def start(self) -> Settings:
         """Start every part; return the settings the worker runs with."""
@@ -102,6 +109,7 @@ class LocalStack:
                 str(self.standin_port),
                 "--latency-ms",
                 str(self.latency_ms),
+                *(["--faults", self.standin_faults] if self.standin_faults else []),
                 *map(str, self.standin_files),
             ],
             "standin.log",
