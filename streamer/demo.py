@@ -92,10 +92,13 @@ def run_demo(
     """Run the whole main job once, end to end, and return what it measured."""
     samples = [sample_path(), *agentic_sample_paths()]
     # Agent trajectories take many graded steps: the demo allows each record 25 s,
-    # which needs a longer poll interval (the broker's group join waits that long).
+    # which needs a longer poll interval (the broker's group join waits that long),
+    # and a session that survives a busy machine: Tansu does not rejoin a member it
+    # expired cleanly.
     overrides = {
         "concurrency": concurrency,
         "max_poll_interval_s": 30,
+        "session_timeout_s": 30,
         "record_deadline_s": 25,
         "agentic_max_seconds": 20,
     }
