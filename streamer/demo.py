@@ -90,17 +90,22 @@ def run_demo(
     report: bool = True,
 ) -> DemoResult:
     """Run the whole main job once, end to end, and return what it measured."""
-    samples = [sample_path(), *agentic_sample_paths()]
-    # Agent trajectories take many graded steps: the demo allows each record 25 s,
-    # which needs a longer poll interval (the broker's group join waits that long),
-    # and a session that survives a busy machine: Tansu does not rejoin a member it
-    # expired cleanly.
+    # Eight of the 61 shipped trajectories: grading a whole agent run costs seconds
+    # of CPU on the grading thread, and all 61 together pass the record deadline on
+    # two cores. The tests replay every trajectory.
+    agentic = agentic_sample_paths()
+    samples = [sample_path(), *agentic[:5], *agentic[-3:]]
+    # Agent trajectories take many graded steps: the demo allows each record 100 s,
+    # below a poll interval of 120 s, and a session that survives a busy machine
+    # (Tansu does not let a member it expired rejoin cleanly). The group join waits
+    # for the rebalance timeout, kept short.
     overrides = {
         "concurrency": concurrency,
-        "max_poll_interval_s": 30,
+        "max_poll_interval_s": 120,
         "session_timeout_s": 30,
-        "record_deadline_s": 25,
-        "agentic_max_seconds": 20,
+        "rebalance_timeout_s": 10,
+        "record_deadline_s": 100,
+        "agentic_max_seconds": 90,
     }
     stack = LocalStack(workdir, samples, latency_ms=latency_ms, overrides=overrides)
     with stack:

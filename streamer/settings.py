@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     group_id: str = "depsim"
     max_poll_interval_s: Positive = 300.0
     session_timeout_s: Positive = 45.0
+    rebalance_timeout_s: Positive = 60.0
 
     # The candidate model, behind any OpenAI-compatible endpoint.
     candidate_base_url: str = "http://127.0.0.1:8400/v1"

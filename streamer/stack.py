@@ -91,6 +91,7 @@ class LocalStack:
                 "web_port": self.web_port,
                 "max_poll_interval_s": 10,
                 "session_timeout_s": 10,
+                "rebalance_timeout_s": 10,
                 "record_deadline_s": 8,
                 "agentic_max_seconds": 6,
                 **self._overrides,

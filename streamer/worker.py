@@ -42,6 +42,7 @@ def build_app(settings: Settings, runtime: Runtime) -> faust.App:
         topic_replication_factor=1,
         broker_max_poll_interval=settings.max_poll_interval_s,
         broker_session_timeout=settings.session_timeout_s,
+        broker_rebalance_timeout=settings.rebalance_timeout_s,
         broker_heartbeat_interval=min(3.0, settings.session_timeout_s / 3),
         web_host=settings.web_host,
         web_port=settings.web_port,
