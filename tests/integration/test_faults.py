@@ -19,7 +19,7 @@ pytestmark = pytest.mark.integration
 CONVERSATIONS = 300
 FAULTS = (
     "rate_limit=0.1,server_error=0.1,hang=0.02,trickle=0.02,truncate=0.05,"
-    "cut_body=0.02,refuse=0.05,disconnect=0.02,quota_after=330,"
+    "cut_body=0.02,refuse=0.05,disconnect=0.02,quota_after=200,"
     "retry_after_s=0.2,hang_s=30,trickle_interval_s=0.5,seed=7"
 )
 EXPECTED_REASONS = {"incomplete_reply", "generation_timeout", "quota_exhausted"}
