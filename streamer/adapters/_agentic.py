@@ -10,8 +10,13 @@ adapters hand validation a record that is the conversation, not the log.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
+
+from streamer.adapters._source import ReadOptions, SourceItem
+from streamer.reasons import Reason
+
+MakeRecord = Callable[[Mapping[str, Any], ReadOptions, int, int], dict[str, Any]]
 
 _MESSAGE_FIELDS = ("role", "content", "name", "tool_calls", "tool_call_id", "refusal")
 
@@ -27,6 +32,31 @@ def read_document(lines: Iterable[str]) -> list[Any]:
     except json.JSONDecodeError:
         pass
     return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def read_records(
+    lines: Iterable[str],
+    options: ReadOptions,
+    recognise: Callable[[Any], bool],
+    make_record: MakeRecord,
+) -> Iterator[SourceItem]:
+    """One record per recognised JSON document in the file; a reason for the rest."""
+    try:
+        documents = read_document(lines)
+    except ValueError:
+        yield SourceItem(0, None, reason=Reason.NOT_JSON)
+        return
+
+    for position, document in enumerate(documents):
+        if not recognise(document):
+            yield SourceItem(position, None, reason=Reason.UNSUPPORTED_FORMAT)
+            continue
+        try:
+            record = make_record(document, options, position, len(documents))
+        except (KeyError, IndexError, TypeError, AttributeError):
+            yield SourceItem(position, None, reason=Reason.UNSUPPORTED_FORMAT)
+            continue
+        yield SourceItem(position, record)
 
 
 def content(value: Any) -> Any:

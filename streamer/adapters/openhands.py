@@ -26,7 +26,6 @@ from typing import Any
 
 from streamer.adapters import _agentic
 from streamer.adapters._source import ReadOptions, SourceItem
-from streamer.reasons import Reason
 from streamer.records import new_record
 
 TERMINAL_TOOLS = ("finish",)
@@ -44,22 +43,7 @@ def is_completion_log(document: Any) -> bool:
 
 def read(lines: Iterable[str], options: ReadOptions) -> Iterator[SourceItem]:
     """Yield one traffic record per completion log in the file."""
-    try:
-        documents = _agentic.read_document(lines)
-    except ValueError:
-        yield SourceItem(0, None, reason=Reason.NOT_JSON)
-        return
-
-    for position, document in enumerate(documents):
-        if not is_completion_log(document):
-            yield SourceItem(position, None, reason=Reason.UNSUPPORTED_FORMAT)
-            continue
-        try:
-            record = _record(document, options, position, len(documents))
-        except (KeyError, IndexError, TypeError, AttributeError):
-            yield SourceItem(position, None, reason=Reason.UNSUPPORTED_FORMAT)
-            continue
-        yield SourceItem(position, record)
+    yield from _agentic.read_records(lines, options, is_completion_log, _record)
 
 
 def _record(
