@@ -28,6 +28,18 @@ app.command("report")(report)
 Files = Annotated[
     list[Path], typer.Argument(exists=True, dir_okay=False, readable=True)
 ]
+Format = Annotated[
+    str,
+    typer.Option(
+        "--format", help="auto, hh-rlhf, openai-chat, openhands or swe-agent."
+    ),
+]
+AttestConsent = Annotated[
+    bool,
+    typer.Option(
+        help="Attest consent and de-identification for lines that do not say."
+    ),
+]
 
 
 def _configure_logging(level: str) -> None:
@@ -69,15 +81,8 @@ def broker(
 @app.command("replay")
 def replay_command(
     files: Files,
-    fmt: Annotated[
-        str, typer.Option("--format", help="auto, hh-rlhf or openai-chat.")
-    ] = "auto",
-    attest_consent: Annotated[
-        bool,
-        typer.Option(
-            help="Attest consent and de-identification for lines that do not say."
-        ),
-    ] = False,
+    fmt: Format = "auto",
+    attest_consent: AttestConsent = False,
     limit: Annotated[
         int | None, typer.Option(help="Stop after this many input lines.")
     ] = None,
@@ -107,15 +112,8 @@ def replay_command(
 @app.command()
 def validate(
     files: Files,
-    fmt: Annotated[
-        str, typer.Option("--format", help="auto, hh-rlhf, openai-chat, ...")
-    ] = "auto",
-    attest_consent: Annotated[
-        bool,
-        typer.Option(
-            help="Attest consent and de-identification for lines that do not say."
-        ),
-    ] = False,
+    fmt: Format = "auto",
+    attest_consent: AttestConsent = False,
     as_json: Annotated[
         bool, typer.Option("--json", help="One JSON line per record, then a summary.")
     ] = False,
