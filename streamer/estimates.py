@@ -7,6 +7,9 @@ faust table recovers it there) and leaves this worker's sum at the next refresh.
 
 Counts are exported as each record is counted; rates and their intervals, which
 cost far more to compute, are exported by `refresh`, which runs before every scrape.
+With a window store, each counted record also lands in its time bucket
+(`streamer.windows`), which `buckets` sums over the owned partitions for the
+windows and alerts of `streamer.watch`.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from streamer.ledger import Ledger
 from streamer.metrics import Metrics
 from streamer.pipeline import Processed
 from streamer.tally import Counts, RateKey, Tally
+from streamer.windows import BucketPlan, PartitionWindows, WindowStore, combined
 
 LoadLedger = Callable[[int], dict[str, Any] | None]
 SaveLedger = Callable[[int, dict[str, Any]], None]
@@ -26,10 +30,18 @@ SaveLedger = Callable[[int, dict[str, Any]], None]
 class Estimates:
     """Counts each input offset once and keeps the exported rates current."""
 
-    def __init__(self, metrics: Metrics, load: LoadLedger, save: SaveLedger) -> None:
+    def __init__(
+        self,
+        metrics: Metrics,
+        load: LoadLedger,
+        save: SaveLedger,
+        windows: tuple[BucketPlan, WindowStore] | None = None,
+    ) -> None:
         self.metrics = metrics
         self._load = load
         self._save = save
+        self._window_plan = windows
+        self._windows: dict[int, PartitionWindows] = {}
         self._ledgers: dict[int, Ledger] = {}
         self._first_offsets: dict[int, int] = {}
         self._exported: set[RateKey] = set()
@@ -53,8 +65,17 @@ class Estimates:
         """Whether this offset's outcome is already in the estimates."""
         return self.ledger(partition).counted(offset)
 
-    def count(self, partition: int, offset: int, processed: Processed) -> bool:
-        """Count one record's outcome once, persist the ledger, export its counts."""
+    def count(
+        self,
+        partition: int,
+        offset: int,
+        processed: Processed,
+        at: float | None = None,
+    ) -> bool:
+        """Count one record's outcome once, persist the ledger, export its counts.
+
+        `at` is the record's event time (epoch seconds) for its window bucket.
+        """
         ledger = self.ledger(partition)
         if processed.graded:
             counted = ledger.count(offset, processed.graded)
@@ -65,6 +86,10 @@ class Estimates:
             return False
 
         self._save(partition, ledger.to_json())
+        if at is not None and processed.graded:
+            window = self.partition_windows(partition)
+            if window is not None:
+                window.add(at, processed.graded)
         keys = {(g.arm, g.model, c) for g in processed.graded for c in g.flags}
         self._export_counts(keys)
         return True
@@ -75,12 +100,30 @@ class Estimates:
         for partition in set(self._ledgers) - owned:
             self._ledgers.pop(partition)
             self._first_offsets.pop(partition, None)
+        for partition in set(self._windows) - owned:
+            self._windows.pop(partition)
         ledgers = [self._ledgers.get(p) or self._loaded(p) for p in owned]
+        for partition in owned:
+            self.partition_windows(partition)
 
         total = Tally.combined(ledger.tally for ledger in ledgers if ledger)
         for key in self._exported - set(total.counts):
             self.metrics.publish_counts(key, Counts())
         self._export(total, set(total.counts))
+
+    def partition_windows(self, partition: int) -> PartitionWindows | None:
+        """The partition's time buckets (None without a window store)."""
+        if self._window_plan is None:
+            return None
+        window = self._windows.get(partition)
+        if window is None:
+            plan, store = self._window_plan
+            window = self._windows[partition] = PartitionWindows(partition, plan, store)
+        return window
+
+    def buckets(self) -> dict[int, Tally]:
+        """Time buckets summed over the partitions this worker holds."""
+        return combined(self._windows.values())
 
     def total(self) -> Tally:
         """The sum of every owned partition's tally."""

@@ -22,11 +22,15 @@ from streamer.budget import Budget, BudgetLimits
 from streamer.candidate import CallPolicy, Candidate
 from streamer.errors import ConfigurationError
 from streamer.estimates import Estimates, LoadLedger, SaveLedger
+from streamer.forecast import read_forecast
+from streamer.gradedset import GradedSourceError
 from streamer.metrics import Metrics
 from streamer.panel import GraderPanel
 from streamer.pipeline import Pipeline, Processed
 from streamer.settings import Settings
 from streamer.validate import Intake
+from streamer.watch import Watch, WatchGauges, WatchPlan
+from streamer.windows import BucketPlan, WindowStore
 
 
 @dataclass
@@ -37,6 +41,7 @@ class Runtime:
     pipeline: Pipeline
     metrics: Metrics
     taxonomy: Taxonomy
+    categories: tuple[str, ...] = ()
 
     @classmethod
     def from_settings(
@@ -92,11 +97,43 @@ class Runtime:
             categories,
             graders=[grader.name for grader in panel.graders],
         )
-        return cls(settings, pipeline, metrics, taxonomy)
+        return cls(settings, pipeline, metrics, taxonomy, tuple(categories))
 
-    def estimates(self, load: LoadLedger, save: SaveLedger) -> Estimates:
-        """Estimates whose ledgers are loaded and saved through the given store."""
-        return Estimates(self.metrics, load, save)
+    def estimates(
+        self, load: LoadLedger, save: SaveLedger, windows: WindowStore | None = None
+    ) -> Estimates:
+        """Estimates whose ledgers (and time buckets) persist in the given stores."""
+        plan = BucketPlan(self.settings.window_seconds, self.settings.window_retention)
+        return Estimates(
+            self.metrics, load, save, None if windows is None else (plan, windows)
+        )
+
+    def watch(self) -> Watch:
+        """Windows, drift and forecast-miss states, as the settings ask."""
+        settings = self.settings
+        forecast = None
+        if settings.forecast_path is not None:
+            try:
+                forecast, _ = read_forecast(settings.forecast_path)
+            except GradedSourceError as exc:
+                raise ConfigurationError(str(exc)) from exc
+        plan = WatchPlan(
+            bucket_seconds=settings.window_seconds,
+            lateness_s=settings.window_lateness_s,
+            sliding=settings.window_sliding,
+            baseline=settings.drift_baseline_buckets,
+            hold=settings.drift_hold_buckets,
+            min_baseline_events=settings.drift_min_baseline_events,
+            false_alarms_per_30_days=settings.drift_false_alarms_per_30_days,
+        )
+        return Watch(
+            plan,
+            self.metrics,
+            WatchGauges(self.metrics.registry),
+            categories=self.categories,
+            shadow_arm=settings.shadow_arm,
+            forecast=forecast,
+        )
 
     async def handle(self, raw: bytes) -> Processed:
         """Process one raw record, keeping the in-flight gauge."""

@@ -107,6 +107,23 @@ class Settings(BaseSettings):
     tool_simulator_api_key: SecretStr = SecretStr("")
     tool_simulator_timeout_s: Positive = 60.0
 
+    # Windows and alerts (streamer.watch): counts per bucket of `window_seconds` by
+    # the traffic record's Kafka timestamp, kept for `window_retention` buckets; a
+    # bucket closes `window_lateness_s` after its end. Live drift: closed buckets
+    # against the first `drift_baseline_buckets` retained ones (a category drifts
+    # while its detector alarmed within `drift_hold_buckets`), within a budget of
+    # `drift_false_alarms_per_30_days` for all categories together. With
+    # `forecast_path` (a frozen forecast), its band is pinned and misses raised.
+    window_seconds: Annotated[int, Field(ge=1, le=86_400)] = 3600
+    window_lateness_s: Annotated[float, Field(ge=0)] = 300.0
+    window_retention: Annotated[int, Field(ge=2, le=10_000)] = 336
+    window_sliding: Annotated[int, Field(ge=1)] = 24
+    drift_baseline_buckets: Annotated[int, Field(ge=1)] = 72
+    drift_hold_buckets: Annotated[int, Field(ge=1)] = 24
+    drift_min_baseline_events: Annotated[int, Field(ge=1)] = 5
+    drift_false_alarms_per_30_days: Positive = 1.0
+    forecast_path: Path | None = None
+
     # The worker's web server: /metrics, /health, /ready.
     web_host: str = "127.0.0.1"
     web_port: Annotated[int, Field(ge=1, le=65535)] = 6066
@@ -125,6 +142,15 @@ class Settings(BaseSettings):
             )
         if self.agentic_max_seconds >= self.record_deadline_s:
             raise ValueError("agentic_max_seconds must be below record_deadline_s")
+        return self
+
+    @model_validator(mode="after")
+    def _baseline_within_retention(self) -> Settings:
+        if self.drift_baseline_buckets >= self.window_retention:
+            raise ValueError(
+                "drift_baseline_buckets must be below window_retention, or no bucket "
+                "is left to watch after the baseline"
+            )
         return self
 
     @model_validator(mode="after")

@@ -28,6 +28,7 @@ from streamer.settings import Settings
 log = logging.getLogger(__name__)
 
 LEDGER_TABLE = "ledger"
+WINDOWS_TABLE = "windows"
 
 
 def build_app(settings: Settings, runtime: Runtime) -> faust.App:
@@ -69,7 +70,16 @@ def build_app(settings: Settings, runtime: Runtime) -> faust.App:
     def save(partition: int, value: dict[str, Any]) -> None:
         ledgers[ledger_key(partition)] = value
 
-    estimates = runtime.estimates(load, save)
+    windows = app.Table(
+        WINDOWS_TABLE,
+        default=None,
+        partitions=settings.topic_partitions,
+        schema=faust.Schema(key_serializer="json", value_serializer="json"),
+    )
+    estimates = runtime.estimates(
+        load, save, TableWindowStore(windows, settings.traffic_topic)
+    )
+    watch = runtime.watch()
 
     async def publish(processed: Processed) -> None:
         for graded in processed.graded:
@@ -108,7 +118,8 @@ def build_app(settings: Settings, runtime: Runtime) -> faust.App:
 
             processed = await process(event.value, partition, offset)
             await publish(processed)
-            counted = estimates.count(partition, offset, processed)
+            at = event.message.timestamp or time.time()
+            counted = estimates.count(partition, offset, processed, at)
             runtime.account(processed, counted)
 
     export_consumer_health(app, runtime.metrics, settings.traffic_topic)
@@ -120,6 +131,7 @@ def build_app(settings: Settings, runtime: Runtime) -> faust.App:
             estimates.refresh(
                 tp.partition for tp in assignment if tp.topic == settings.traffic_topic
             )
+            watch.refresh(estimates.buckets(), time.time())
         body = generate_latest(runtime.metrics.registry)
         return web.bytes(body, content_type=CONTENT_TYPE_LATEST.split(";")[0])
 
@@ -135,6 +147,35 @@ def build_app(settings: Settings, runtime: Runtime) -> faust.App:
         return web.json({"status": "ready"})
 
     return app
+
+
+class TableWindowStore:
+    """Time buckets in a faust table, keyed by topic, partition and bucket start.
+
+    Writes go to the changelog partition of the record being processed, which is
+    the bucket's own partition: buckets are only written while counting.
+    """
+
+    def __init__(self, table: Any, topic: str) -> None:
+        self._table = table
+        self._topic = topic
+
+    def load(self, partition: int) -> dict[int, dict[str, Any]]:
+        """Every stored bucket of `partition`, by bucket start."""
+        prefix = f"{self._topic}:{partition}:"
+        return {
+            int(key.removeprefix(prefix)): value
+            for key, value in list(self._table.items())
+            if isinstance(key, str) and key.startswith(prefix) and value
+        }
+
+    def save(self, partition: int, start: int, bucket: dict[str, Any]) -> None:
+        """Store one bucket."""
+        self._table[f"{self._topic}:{partition}:{start}"] = bucket
+
+    def delete(self, partition: int, start: int) -> None:
+        """Forget one bucket."""
+        self._table.pop(f"{self._topic}:{partition}:{start}", None)
 
 
 def _broker_url(bootstrap_servers: str) -> str:

@@ -33,9 +33,11 @@ def promtool() -> str:
 def exported_series_names() -> set[str]:
     """Every sample name a freshly initialised worker's /metrics page can carry."""
     from streamer.metrics import Metrics
+    from streamer.watch import WatchGauges
 
     metrics = Metrics(CollectorRegistry())
     metrics.initialise([("shadow:c", "c")], ["refusal"], graders=["rules"])
+    WatchGauges(metrics.registry)
     names: set[str] = set()
     for family in metrics.registry.collect():
         names.add(family.name)

@@ -115,6 +115,19 @@ def test_metrics_equal_the_counts_in_the_graded_topic(
     assert metrics_match(outcomes.tally, stack.metrics_url)
 
 
+def test_the_sliding_window_holds_every_counted_reply(
+    run: tuple[Settings, list[str], LocalStack], outcomes: TopicCounts
+) -> None:
+    _, _, stack = run
+
+    samples = scrape(stack.metrics_url)
+
+    for (arm, model, category), counts in outcomes.tally.counts.items():
+        key = labels(arm=arm, model=model, category=category, window="sliding")
+        assert samples[("depsim_window_graded", key)] == counts.graded
+        assert samples[("depsim_window_flagged", key)] == counts.flagged
+
+
 def test_rejections_are_counted_by_reason_in_metrics(
     run: tuple[Settings, list[str], LocalStack],
 ) -> None:
