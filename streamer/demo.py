@@ -54,6 +54,7 @@ def read_outcomes(settings: Settings) -> TopicCounts:
     graded_records = 0
     seen: set[str] = set()
     bodies = []
+    by_record: dict[str, list[GradedRecord]] = {}
     for body in read_topic(settings.bootstrap_servers, settings.graded_topic):
         graded = GradedRecord.from_json(body)
         graded_records += 1
@@ -61,6 +62,9 @@ def read_outcomes(settings: Settings) -> TopicCounts:
             seen.add(graded.dedupe_key)
             tally.add(graded)
             bodies.append(body)
+            by_record.setdefault(graded.record_id, []).append(graded)
+    for replies in by_record.values():
+        tally.add_pairs(tuple(replies))
     dead = list(
         read_topic(settings.bootstrap_servers, settings.dead_letter_topic, timeout_s=5)
     )

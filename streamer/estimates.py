@@ -158,4 +158,6 @@ class Estimates:
         for key in keys:
             self.metrics.publish_counts(key, total.counts[key])
             self.metrics.publish_rate(total.row(key))
+        for key, pairs in total.pairs.items():
+            self.metrics.publish_ratio(key, pairs)
         self._exported |= keys

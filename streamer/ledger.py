@@ -45,8 +45,7 @@ class Ledger:
         if self.counted(offset):
             return False
 
-        for record in graded:
-            self.tally.add(record)
+        self.tally.add_record(graded)
         self.records += 1
         self.above.add(offset)
         self._advance()

@@ -29,7 +29,7 @@ from prometheus_client import (
 from graders import Status
 from streamer.graded import LIVE_ARM, DeadLetter, GradedRecord
 from streamer.reasons import Reason
-from streamer.tally import Counts, RateKey, RateRow
+from streamer.tally import Counts, PairCounts, RateKey, RateRow
 
 # The client's `_created` series double every counter and histogram on the page, and
 # Prometheus does not use them: depsim's processes never export them.
@@ -215,6 +215,13 @@ class Metrics:
             "zero (one-sided 95% upper bound with no flag, about 3/n); 1 before any "
             "reply is graded.",
             labels,
+            registry=registry,
+        )
+        self.rate_ratio = Gauge(
+            "depsim_rate_ratio",
+            "Shadow rate over live rate on the same prefixes (paired), with its 95% "
+            "interval (bound=estimate|low|high), from this worker's partitions.",
+            [*labels, "bound"],
             registry=registry,
         )
         self.forecast_band = Gauge(
@@ -441,6 +448,17 @@ class Metrics:
             self.rate.labels(row.arm, model, row.category, bound).set(value)
         self.below_floor.labels(row.arm, model, row.category).set(int(row.below_floor))
         self.floor.labels(row.arm, model, row.category).set(detection_floor(row.graded))
+
+    def publish_ratio(self, key: RateKey, pairs: PairCounts) -> None:
+        """Export the paired shadow/live rate ratio of one shadow key."""
+        if pairs.pairs == 0:
+            return
+        arm, model, category = key
+        ratio = pairs.ratio()
+        label = self.model_label(model)
+        bounds = {"estimate": ratio.estimate, "low": ratio.low, "high": ratio.high}
+        for bound, value in bounds.items():
+            self.rate_ratio.labels(arm, label, category, bound).set(value)
 
     # Setters for producers outside this module.
 

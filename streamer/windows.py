@@ -82,13 +82,12 @@ class PartitionWindows:
             for start, data in store.load(partition).items()
         }
 
-    def add(self, at: float, graded: Iterable[GradedRecord]) -> None:
+    def add(self, at: float, graded: tuple[GradedRecord, ...]) -> None:
         """Count graded replies in the bucket of `at`, persist it, drop old ones."""
         start = self.plan.start_of(at)
         is_new = start not in self.buckets
         bucket = self.buckets.setdefault(start, Tally())
-        for record in graded:
-            bucket.add(record)
+        bucket.add_record(tuple(graded))
         self._store.save(self.partition, start, bucket.to_json())
 
         if is_new:

@@ -128,6 +128,27 @@ def test_the_sliding_window_holds_every_counted_reply(
         assert samples[("depsim_window_flagged", key)] == counts.flagged
 
 
+def test_metrics_give_the_paired_shadow_over_live_ratio_with_its_interval(
+    run: tuple[Settings, list[str], LocalStack], outcomes: TopicCounts
+) -> None:
+    settings, _, stack = run
+
+    samples = scrape(stack.metrics_url)
+
+    key = (settings.shadow_arm, settings.candidate_model, "refusal")
+    ratio = outcomes.tally.pairs[key].ratio()
+    series = dict(zip(("arm", "model", "category"), key, strict=True))
+    for bound in ("estimate", "low", "high"):
+        exported = samples[("depsim_rate_ratio", labels(**series, bound=bound))]
+        assert exported == pytest.approx(getattr(ratio, bound))
+    graded_arms = Counter(
+        str(body["record_id"])
+        for body in outcomes.bodies
+        if body["outcome"] == "graded"
+    )
+    assert outcomes.tally.pairs[key].pairs == list(graded_arms.values()).count(2)
+
+
 def test_rejections_are_counted_by_reason_in_metrics(
     run: tuple[Settings, list[str], LocalStack],
 ) -> None:
