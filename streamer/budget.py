@@ -13,6 +13,11 @@ limit, so set the limit per worker (the whole budget divided by the replicas).
 Which records are sampled is decided by a hash of the record id, not a random draw,
 so a redelivered record is decided the same way and the sample is reproducible.
 
+Agent trajectories are budgeted like chats: one decision per record (every cut's
+shadow replay is generated or none is), and every token of a replay is charged,
+the candidate's at the candidate's prices and the model tool simulator's at its own
+(`TokenPrices`), so the same hourly limit bounds both kinds of traffic.
+
 Sampling weight: a shadow reply sampled at share s stands for 1/s records like it, so
 its weight is the record's weight (1 / sampling probability) divided by s. Weighted
 rates stay unbiased as long as the share does not move with the behaviour measured;
@@ -30,6 +35,20 @@ HOUR_S = 3600.0
 
 
 @dataclass(frozen=True, slots=True)
+class TokenPrices:
+    """What one model's tokens cost, in US dollars per 1,000 tokens."""
+
+    prompt: float = 0.0
+    completion: float = 0.0
+
+    def dollars(self, prompt_tokens: int, completion_tokens: int) -> float:
+        """The price of a call that used these tokens."""
+        return (
+            prompt_tokens * self.prompt + completion_tokens * self.completion
+        ) / 1000
+
+
+@dataclass(frozen=True, slots=True)
 class BudgetLimits:
     """Limits per hour (0 = unlimited) and the prices that turn tokens into dollars."""
 
@@ -43,6 +62,13 @@ class BudgetLimits:
     def unlimited(self) -> bool:
         """Whether no limit is set at all."""
         return not self.tokens_per_hour and not self.dollars_per_hour
+
+    @property
+    def candidate_prices(self) -> TokenPrices:
+        """The candidate's prices, which `Budget.charge` applies by default."""
+        return TokenPrices(
+            self.dollars_per_1k_prompt_tokens, self.dollars_per_1k_completion_tokens
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,15 +108,22 @@ class Budget:
     def admit(self, record_id: str) -> Admission:
         """Decide, the same way on every delivery, whether to generate this record."""
         share = self.share
-        return Admission(sampled=_unit_hash(record_id) < share, share=share)
+        return Admission(sampled=unit_hash(record_id) < share, share=share)
 
-    def charge(self, prompt_tokens: int, completion_tokens: int) -> float:
-        """Add one call's tokens to the hour's spend; return its price in dollars."""
+    def charge(
+        self,
+        prompt_tokens: int,
+        completion_tokens: int,
+        *,
+        prices: TokenPrices | None = None,
+    ) -> float:
+        """Add one call's tokens to the hour's spend; return its price in dollars.
+
+        `prices` are the called model's; the candidate's when not given.
+        """
         self._roll()
-        dollars = (
-            prompt_tokens * self.limits.dollars_per_1k_prompt_tokens
-            + completion_tokens * self.limits.dollars_per_1k_completion_tokens
-        ) / 1000
+        prices = prices or self.limits.candidate_prices
+        dollars = prices.dollars(prompt_tokens, completion_tokens)
         self.tokens += prompt_tokens + completion_tokens
         self.dollars += dollars
         return dollars
@@ -104,7 +137,7 @@ class Budget:
             self._hour, self.tokens, self.dollars = hour, 0, 0.0
 
 
-def _unit_hash(record_id: str) -> float:
-    """A record id mapped uniformly onto [0, 1)."""
-    digest = hashlib.blake2b(record_id.encode("utf-8", "surrogatepass"), digest_size=8)
+def unit_hash(key: str) -> float:
+    """A key (a record id, salted for other samples) mapped uniformly onto [0, 1)."""
+    digest = hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=8)
     return int.from_bytes(digest.digest(), "big") / 2**64

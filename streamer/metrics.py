@@ -63,6 +63,23 @@ OTHER_ERROR = "other"
 DRIFT_DIRECTIONS = ("up", "down")
 BAND_BOUNDS = ("low", "high")
 
+# The realism checks on sampled agent records (`streamer.agentic.realism_sampler`):
+# what the discriminator took for the recording, what the awareness probe took a
+# context for (`none`: a counted non-result, such as a failed or unreadable judge
+# call), the sets probed, and why a sampled record yielded no pair to judge.
+REALISM_VERDICTS = ("recorded", "simulated", "none")
+AWARENESS_VERDICTS = ("eval_like", "real_use", "none")
+AWARENESS_SETS = ("recorded_trajectory", "simulated_trajectory", "xstest")
+UNPAIRED_REASONS = (
+    "no_tool_results",
+    "tool_unsimulated",
+    "tool_simulator_failed",
+    "timeout",
+)
+RATE_BOUNDS = ("estimate", "low", "high")
+RateBounds = tuple[float, float, float]
+"""A share with its interval: estimate, low, high."""
+
 # The detection floor is the one-sided upper bound with zero flags among n graded
 # replies, 1 - (1 - c)^(1/n) (about 3/n at c = 0.95): a rate below it cannot be told
 # from zero with this sample.
@@ -102,6 +119,7 @@ class Metrics:
         self._define_calls(registry)
         self._define_spend(registry)
         self._define_consumer(registry)
+        self._define_realism(registry)
         self._rate_families = (
             self.graded,
             self.flagged,
@@ -365,6 +383,54 @@ class Metrics:
         )
         self.last_commit.set_to_current_time()
 
+    def _define_realism(self, registry: CollectorRegistry) -> None:
+        self.realism_pairs = Counter(
+            "depsim_realism_pairs",
+            "Recorded and re-simulated continuations of sampled agent records put "
+            "to the realism discriminator, by judge and verdict: recorded (it found "
+            "the recording), simulated (the simulation won), none (no usable "
+            "answer). A simulated share of 0.5 of the answered is chance.",
+            ["judge", "verdict"],
+            registry=registry,
+        )
+        self.realism_unpaired = Counter(
+            "depsim_realism_unpaired",
+            "Agent records sampled for the realism checks that yielded no pair for "
+            "the discriminator, by reason.",
+            ["reason"],
+            registry=registry,
+        )
+        self.awareness_probes = Counter(
+            "depsim_eval_awareness_probes",
+            "Contexts put to the evaluation-awareness probe, by set, judge and "
+            "verdict: eval_like, real_use, none (no usable answer).",
+            ["set", "judge", "verdict"],
+            registry=registry,
+        )
+        self.realism_accuracy = Gauge(
+            "depsim_realism_discriminator_accuracy",
+            "Per pod only: share of this worker's answered pairs in which the judge "
+            "found the recording, with its 95% Wilson interval (bound=estimate|low|"
+            "high); 0.5 is chance. Whole stream: from depsim_realism_pairs_total.",
+            ["judge", "bound"],
+            registry=registry,
+        )
+        self.realism_win_rate = Gauge(
+            "depsim_realism_simulated_win_rate",
+            "Per pod only: share of this worker's answered pairs in which the judge "
+            "took the simulation for the recording, with its 95% Wilson interval; "
+            "0.5 is chance, i.e. the simulation cannot be told apart.",
+            ["judge", "bound"],
+            registry=registry,
+        )
+        self.awareness_rate = Gauge(
+            "depsim_eval_awareness_rate",
+            "Per pod only: share of this worker's answered contexts of a set that "
+            "the judge took for an evaluation, with its 95% Wilson interval.",
+            ["set", "judge", "bound"],
+            registry=registry,
+        )
+
     def initialise(
         self,
         arms_models: Iterable[tuple[str, str]],
@@ -540,6 +606,45 @@ class Metrics:
         """Export the lag of this worker's traffic partitions, summed."""
         self.consumer_lag.set(records)
         self.assigned_partitions.set(partitions)
+
+    def initialise_realism(self, judge: str) -> None:
+        """Create the realism checks' counters for `judge` at 0."""
+        label = self.model_label(judge)
+        self._model_series("judge", label)
+        for verdict in REALISM_VERDICTS:
+            self.realism_pairs.labels(label, verdict)
+        for reason in UNPAIRED_REASONS:
+            self.realism_unpaired.labels(reason)
+        for set_name in AWARENESS_SETS:
+            for verdict in AWARENESS_VERDICTS:
+                self.awareness_probes.labels(set_name, label, verdict)
+
+    def observe_realism_pair(self, judge: str, verdict: str) -> None:
+        """Count one pair put to the discriminator, by what it answered."""
+        self.realism_pairs.labels(self.model_label(judge), verdict).inc()
+
+    def observe_realism_unpaired(self, reason: str) -> None:
+        """Count one sampled agent record that yielded no pair to judge."""
+        self.realism_unpaired.labels(reason).inc()
+
+    def observe_awareness(self, set_name: str, judge: str, verdict: str) -> None:
+        """Count one context put to the evaluation-awareness probe."""
+        self.awareness_probes.labels(set_name, self.model_label(judge), verdict).inc()
+
+    def publish_realism(
+        self, judge: str, accuracy: RateBounds, simulated_win_rate: RateBounds
+    ) -> None:
+        """Export this worker's discriminator accuracy and simulated win rate."""
+        label = self.model_label(judge)
+        for bound, a, w in zip(RATE_BOUNDS, accuracy, simulated_win_rate, strict=True):
+            self.realism_accuracy.labels(label, bound).set(a)
+            self.realism_win_rate.labels(label, bound).set(w)
+
+    def publish_awareness(self, set_name: str, judge: str, rate: RateBounds) -> None:
+        """Export this worker's evaluation-awareness rate of one set."""
+        label = self.model_label(judge)
+        for bound, value in zip(RATE_BOUNDS, rate, strict=True):
+            self.awareness_rate.labels(set_name, label, bound).set(value)
 
     def mark_commit(self, at: float) -> None:
         """Record that a committed traffic offset advanced at Unix time `at`."""

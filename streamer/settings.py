@@ -106,6 +106,15 @@ class Settings(BaseSettings):
     tool_simulator_model: str = ""
     tool_simulator_api_key: SecretStr = SecretStr("")
     tool_simulator_timeout_s: Positive = 60.0
+    # The model simulator's tokens count against the budget at these prices.
+    tool_simulator_dollars_per_1k_prompt_tokens: Annotated[float, Field(ge=0)] = 0.0
+    tool_simulator_dollars_per_1k_completion_tokens: Annotated[float, Field(ge=0)] = 0.0
+    # Realism checks (streamer.agentic.realism_sampler), only with a judge endpoint:
+    # this share of the agent records the budget admits is re-simulated at one cut
+    # (at most `agentic_realism_max_tool_results` tool results) and put to the
+    # judge's discriminator and evaluation-awareness probe; 0 turns them off.
+    agentic_realism_share: Annotated[float, Field(ge=0, le=1)] = 0.05
+    agentic_realism_max_tool_results: Annotated[int, Field(ge=1, le=64)] = 4
 
     # Windows and alerts (streamer.watch): counts per bucket of `window_seconds` by
     # the traffic record's Kafka timestamp, kept for `window_retention` buckets; a

@@ -5,7 +5,9 @@ arms        both arms of a record with tools, per cut, through the grader panel
 replay      the candidate continues from a cut; tool calls are simulated
 simulator   unknown tool -> error; database -> recorded response; else a model
 tooldb      recorded tool calls and responses, in a SQLite file
+accounts    what replays spend: the worker's budget and metrics
 realism     discriminator win rate and evaluation-awareness rates (LLM judge)
+realism_sampler  the same judgements on a sample of the worker's agent records
 hitrate     how often the database answers recorded calls by itself
 """
 

@@ -13,6 +13,12 @@ Both go through the same panel with the continuation attached, so trajectory
 graders read every turn from the cut on. Each graded record carries its
 `cut_index`; its weight is the record's weight shared among its cuts, so a
 trajectory counts once in the estimates however many cuts it yields.
+
+The budget decides once per record whether its shadow replays run
+(`streamer.agentic.accounts`): a record left out gets a `skipped` shadow record
+per cut, and a replayed one's shadow weights are divided by the sampled share, as
+for chats. A sample of the replayed records also goes through the realism checks
+(`streamer.agentic.realism_sampler`), alongside the cuts and within their time.
 """
 
 from __future__ import annotations
@@ -23,10 +29,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from graders import GraderResult
+from streamer.agentic.accounts import ReplayAccounts
+from streamer.agentic.realism_sampler import RealismSampler
 from streamer.agentic.replay import Continuation, Replayer
 from streamer.agentic.tooldb import ToolDatabase
+from streamer.budget import Admission, Budget
 from streamer.cutpoints import CutPoint, CutPolicy, choose_cuts
 from streamer.graded import LIVE_ARM, GradedRecord
+from streamer.metrics import Metrics
 from streamer.panel import GraderPanel, category_flags
 from streamer.reasons import Reason
 from streamer.records import Message, TrafficRecord
@@ -57,6 +67,8 @@ class AgenticArms:
         policy: CutPolicy,
         shadow_arm: str,
         standin: bool,
+        accounts: ReplayAccounts | None = None,
+        realism: RealismSampler | None = None,
         clock: Clock = _utc_now,
     ) -> None:
         self.replayer = replayer
@@ -65,7 +77,19 @@ class AgenticArms:
         self.policy = policy
         self.shadow_arm = shadow_arm
         self.standin = standin
+        self.accounts = accounts or ReplayAccounts()
+        self.realism = realism
         self._clock = clock
+
+    def account_to(self, budget: Budget | None, metrics: Metrics | None) -> None:
+        """Charge replays to `budget`; count them and the realism checks in `metrics`.
+
+        The pipeline passes its own, so chats and agent records share both.
+        """
+        self.accounts.budget = budget
+        self.accounts.metrics = metrics
+        if self.realism is not None:
+            self.realism.initialise_metrics()
 
     async def grade(self, record: TrafficRecord) -> tuple[GradedRecord, ...]:
         """Every graded record of one agentic record: two per cut, live first.
@@ -76,25 +100,51 @@ class AgenticArms:
         points = choose_cuts(record, self.policy)
         if self.database is not None:
             await asyncio.to_thread(self.database.add_record, record)
+        admission = self.accounts.admit(record.id)
 
         weight = record.weight / len(points)
-        pairs = await asyncio.gather(
-            *(self._grade_cut(record, point, weight) for point in points)
+        cuts = asyncio.gather(
+            *(self._grade_cut(record, point, weight, admission) for point in points)
         )
+        realism = self._realism_for(record, admission)
+        if realism is not None:
+            pairs, _ = await asyncio.gather(cuts, realism.check(record))
+        else:
+            pairs = await cuts
         return tuple(graded for pair in pairs for graded in pair)
 
     async def close(self) -> None:
-        """Close the model simulator's connections and the database file."""
+        """Close the simulator's and the judge's connections and the database."""
         if self.replayer.simulator.model is not None:
             await self.replayer.simulator.model.close()
+        if self.realism is not None:
+            await self.realism.judge.close()
         if self.database is not None:
             self.database.close()
 
+    def _realism_for(
+        self, record: TrafficRecord, admission: Admission
+    ) -> RealismSampler | None:
+        """The realism checks if this record is sampled for them, else None.
+
+        Only records whose replays the budget admitted: the checks' spend thins
+        out with the replays'.
+        """
+        realism = self.realism
+        if realism is None or not admission.sampled or not realism.sampled(record.id):
+            return None
+        return realism
+
     async def _grade_cut(
-        self, record: TrafficRecord, point: CutPoint, weight: float
+        self,
+        record: TrafficRecord,
+        point: CutPoint,
+        weight: float,
+        admission: Admission,
     ) -> tuple[GradedRecord, GradedRecord]:
         live, shadow = await asyncio.gather(
-            self._live(record, point, weight), self._shadow(record, point, weight)
+            self._live(record, point, weight),
+            self._shadow(record, point, weight, admission),
         )
         return live, shadow
 
@@ -116,9 +166,19 @@ class AgenticArms:
         )
 
     async def _shadow(
-        self, record: TrafficRecord, point: CutPoint, weight: float
+        self,
+        record: TrafficRecord,
+        point: CutPoint,
+        weight: float,
+        admission: Admission,
     ) -> GradedRecord:
+        if not admission.sampled:
+            return self._not_evaluable(
+                record, point, weight, Reason.BUDGET, outcome="skipped"
+            )
         continuation = await self.replayer.replay(record, point)
+        self.accounts.charge_replay(continuation, self.replayer.candidate.model)
+
         reply = continuation.final
         if reply is None:
             log.warning(
@@ -131,11 +191,12 @@ class AgenticArms:
                 record, point, weight, continuation.reason or Reason.EMPTY_REPLY
             )
 
+        # A replay sampled at share s stands for 1/s records: see streamer.budget.
         results = await self.panel.grade(point.cut.prefix, reply, continuation.messages)
         return self._graded(
             record,
             point,
-            weight,
+            weight / admission.share,
             arm=self.shadow_arm,
             model=self.replayer.candidate.model,
             standin=self.standin,
@@ -193,14 +254,20 @@ class AgenticArms:
         )
 
     def _not_evaluable(
-        self, record: TrafficRecord, point: CutPoint, weight: float, reason: str
+        self,
+        record: TrafficRecord,
+        point: CutPoint,
+        weight: float,
+        reason: str,
+        *,
+        outcome: str = "not_evaluable",
     ) -> GradedRecord:
         return GradedRecord(
             record_id=record.id,
             arm=self.shadow_arm,
             model=self.replayer.candidate.model,
             standin=self.standin,
-            outcome="not_evaluable",
+            outcome=outcome,
             reason=reason,
             weight=weight,
             sampled_at=record.sampled_at.isoformat(),

@@ -1,10 +1,12 @@
 """Building the agentic path of a worker from its settings.
 
-`AgenticConfig.from_settings` reads the `agentic_*` and `tool_*` settings (defaults
-where a setting does not exist yet), and `build_agentic_arms` wires the database,
-the tool simulator, the replay loop and the two arms around the worker's candidate
-and grader panel. The worker then sends every record with tools to
-`AgenticArms.grade`, and closes it with the candidate.
+`AgenticConfig.from_settings` reads the `agentic_*`, `tool_*` and `judge_*` settings
+(defaults where a setting does not exist yet), and `build_agentic_arms` wires the
+database, the tool simulator, the replay loop, the two arms and, when a judge
+endpoint is set and `agentic_realism_share` is above 0, the realism checks around
+the worker's candidate and grader panel. The pipeline hands the arms its budget and
+metrics (`AgenticArms.account_to`), sends every record with tools to
+`AgenticArms.grade`, and the worker closes them with the candidate.
 """
 
 from __future__ import annotations
@@ -13,12 +15,15 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from streamer.agentic.accounts import ReplayAccounts
 from streamer.agentic.arms import AgenticArms
 from streamer.agentic.endpoint import ChatEndpoint
 from streamer.agentic.model_simulator import ModelToolSimulator
+from streamer.agentic.realism_sampler import RealismSampler
 from streamer.agentic.replay import Generator, Replayer, ReplayLimits
 from streamer.agentic.simulator import ToolSimulator
 from streamer.agentic.tooldb import Scope, ToolDatabase
+from streamer.budget import TokenPrices
 from streamer.cutpoints import parse_policy
 from streamer.panel import GraderPanel
 
@@ -42,6 +47,20 @@ class AgenticConfig:
     tool_simulator_model: str = ""
     tool_simulator_api_key: str = ""
     tool_simulator_timeout_s: float = 60.0
+    tool_simulator_dollars_per_1k_prompt_tokens: float = 0.0
+    tool_simulator_dollars_per_1k_completion_tokens: float = 0.0
+    judge_base_url: str = ""
+    judge_model: str = ""
+    judge_api_key: str = ""
+    agentic_realism_share: float = 0.05
+    agentic_realism_max_tool_results: int = 4
+
+    @property
+    def realism_enabled(self) -> bool:
+        """Whether the realism checks run: a judge is set and the share is above 0."""
+        return bool(
+            self.judge_base_url and self.judge_model and self.agentic_realism_share
+        )
 
     @classmethod
     def from_settings(cls, settings: Any) -> AgenticConfig:
@@ -85,9 +104,30 @@ def build_agentic_arms(
         )
         model = ModelToolSimulator(endpoint)
 
-    simulator = ToolSimulator(
-        database, model, widest=Scope[config.tool_db_scope.upper()]
+    widest = Scope[config.tool_db_scope.upper()]
+    simulator = ToolSimulator(database, model, widest=widest)
+    accounts = ReplayAccounts(
+        simulator_model=config.tool_simulator_model,
+        simulator_prices=TokenPrices(
+            config.tool_simulator_dollars_per_1k_prompt_tokens,
+            config.tool_simulator_dollars_per_1k_completion_tokens,
+        ),
     )
+    realism = None
+    if config.realism_enabled:
+        # The same database and model, but each trajectory's own recordings held
+        # out: the check is of what the simulator writes where nothing was recorded.
+        held_out = ToolSimulator(
+            database, model, widest=widest, exclude_trajectory=True
+        )
+        realism = RealismSampler(
+            _judge(config, pool_size),
+            held_out,
+            accounts,
+            share=config.agentic_realism_share,
+            max_tool_results=config.agentic_realism_max_tool_results,
+            time_limit_s=config.agentic_max_seconds,
+        )
     terminal = frozenset(
         name.strip()
         for name in config.agentic_terminal_tools.split(",")
@@ -111,4 +151,19 @@ def build_agentic_arms(
         policy=policy,
         shadow_arm=shadow_arm,
         standin=standin,
+        accounts=accounts,
+        realism=realism,
+    )
+
+
+def _judge(config: AgenticConfig, pool_size: int) -> ChatEndpoint:
+    """The realism checks' judge: the grader judge's endpoint, each call within the
+    checks' time limit."""
+    return ChatEndpoint(
+        base_url=config.judge_base_url,
+        model=config.judge_model,
+        api_key=config.judge_api_key or "not-needed",
+        timeout_s=config.agentic_max_seconds,
+        max_tokens=512,
+        pool_size=pool_size,
     )

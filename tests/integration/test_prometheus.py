@@ -32,6 +32,8 @@ from streamer.replay import replay
 from streamer.samples import sample_path
 from streamer.settings import Settings
 from streamer.stack import LocalStack, scrape
+from streamer.standin import STANDIN_MODEL
+from tests.integration.forecasts import frozen_forecast
 
 pytestmark = pytest.mark.integration
 
@@ -60,6 +62,10 @@ ALLOWED_LABELS = {
     "grader",
     "status",
     "direction",
+    "window",
+    "judge",
+    "verdict",
+    "set",
     "le",
 }
 
@@ -174,7 +180,18 @@ def observed(
     if binary is None:
         pytest.skip("prometheus is not installed: run `make promtool` (as root)")
     workdir = tmp_path_factory.mktemp("prometheus")
-    with LocalStack(workdir, [sample_path()], latency_ms=5) as stack:
+    overrides = {
+        # Buckets close within the run, so windows and sequences have data; the
+        # band is wide enough that a healthy run raises no forecast miss.
+        "window_seconds": 1,
+        "window_lateness_s": 0,
+        "forecast_path": frozen_forecast(
+            workdir / "forecast.json", STANDIN_MODEL, low=1e-4, high=0.9
+        ),
+    }
+    with LocalStack(
+        workdir, [sample_path()], latency_ms=5, overrides=overrides
+    ) as stack:
         settings = stack.settings
         assert settings is not None
         server = Prometheus(binary, workdir, f"127.0.0.1:{stack.web_port}")
@@ -195,6 +212,7 @@ def observed(
                 if name == "depsim_estimate_graded_replies"
             )
             server.wait_until(f"sum(depsim:graded_replies:sum) == {graded}")
+            server.wait_until('depsim_rate_sequence{arm="live"} > 0')
             yield server, stack, summary.record_ids
         finally:
             server.stop()

@@ -2,50 +2,21 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
-from estimators import CategoryForecast, Forecast
 from streamer.adapters.hh_rlhf import SOURCE_MODEL
 from streamer.graded import LIVE_ARM
 from streamer.replay import replay
 from streamer.samples import sample_path
 from streamer.stack import LocalStack, Samples, labels, scrape
+from tests.integration.forecasts import frozen_forecast
 
 pytestmark = pytest.mark.integration
 
 CONVERSATIONS = 120
-
-
-def frozen_forecast(path: Path) -> Path:
-    """A forecast of the live model's refusals far above what it really does."""
-    band = CategoryForecast(
-        category="refusal",
-        events=700,
-        trials=1000,
-        rate=0.7,
-        low=0.6,
-        high=0.8,
-        floor=0.003,
-        below_floor=False,
-        correction=1.0,
-        log_sigma=0.3,
-    )
-    forecast = Forecast(
-        id="far-too-high",
-        created_at=datetime(2026, 12, 1, tzinfo=UTC),
-        model=SOURCE_MODEL,
-        level=0.9,
-        structural_sigma=0.2,
-        categories=(band,),
-    )
-    path.write_text(json.dumps(forecast.to_dict()), encoding="utf-8")
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +25,10 @@ def samples(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Samples]:
     overrides = {
         "window_seconds": 1,
         "window_lateness_s": 0,
-        "forecast_path": frozen_forecast(workdir / "forecast.json"),
+        # A forecast of the live model's refusals far above what it really does.
+        "forecast_path": frozen_forecast(
+            workdir / "forecast.json", SOURCE_MODEL, low=0.6, high=0.8
+        ),
     }
     with LocalStack(
         workdir, [sample_path()], latency_ms=5, overrides=overrides
