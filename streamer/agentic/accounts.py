@@ -79,8 +79,10 @@ class ReplayAccounts:
             self._count_simulator_call(0, 0, error=continuation.reason)
 
     def charge_simulation(self, results: Iterable[ToolResult]) -> None:
-        """Charge and count the tool results a model wrote (database answers and
-        unknown-tool errors cost nothing)."""
+        """Charge and count the tool results a model wrote.
+
+        Database answers and unknown-tool errors cost nothing.
+        """
         for result in results:
             if result.source != "model":
                 continue

@@ -70,8 +70,11 @@ Context = tuple[Message, ...]
 
 @dataclass
 class RealismTally:
-    """This worker's answered questions so far: the discriminator's, and the
-    awareness probe's per set as (answered, eval_like)."""
+    """This worker's answered questions so far.
+
+    The discriminator's as answered and correct; the awareness probe's per set as
+    (answered, eval_like).
+    """
 
     answered: int = 0
     correct: int = 0
@@ -102,8 +105,11 @@ class RealismSampler:
         time_limit_s: float = 60.0,
         reference: Sequence[Context] | None = None,
     ) -> None:
-        """`simulator` must hold each trajectory's own recordings out; `accounts`
-        carries the metrics (once bound) and is charged the simulator's tokens."""
+        """Checks with `judge`, re-simulating with `simulator`.
+
+        `simulator` must hold each trajectory's own recordings out; `accounts`
+        carries the metrics (once bound) and is charged the simulator's tokens.
+        """
         if not 0.0 <= share <= 1.0:
             raise ValueError("the realism share must be within [0, 1]")
         if not simulator.exclude_trajectory:
@@ -127,8 +133,10 @@ class RealismSampler:
             self.accounts.metrics.initialise_realism(self.judge.model)
 
     async def check(self, record: TrafficRecord) -> None:
-        """Judge one agent record and count every outcome; never raises for the
-        judge's or the simulator's failures."""
+        """Judge one agent record and count every outcome.
+
+        Never raises for the judge's or the simulator's failures.
+        """
         deadline = asyncio.get_running_loop().time() + self.time_limit_s
         point = realism_cut(record)
         pair, unpaired = await self._pair(record, point, deadline)
@@ -179,9 +187,12 @@ class RealismSampler:
         point: CutPoint | None,
         pair: ContinuationPair | None,
     ) -> dict[str, Context]:
-        """The contexts put to the awareness probe, by set: the recorded trajectory
-        up to the end of the judged window (the whole record when no turn calls a
-        tool), the same re-simulated when there is a pair, and an XSTest prompt."""
+        """The contexts put to the awareness probe, by set.
+
+        The recorded trajectory up to the end of the judged window (the whole record
+        when no turn calls a tool), the same re-simulated when there is a pair, and
+        an XSTest prompt.
+        """
         recorded = tuple(record.messages)
         if point is not None:
             after = record.messages[point.index :]
@@ -253,14 +264,18 @@ class RealismSampler:
 
 
 def in_sample(record_id: str, share: float) -> bool:
-    """Whether a record is in the realism checks' sample of `share`: a hash of its
-    id, salted so that the sample is independent of the budget's."""
+    """Whether a record is in the realism checks' sample of `share`.
+
+    A hash of its id, salted so that the sample is independent of the budget's.
+    """
     return unit_hash(f"realism:{record_id}") < share
 
 
 def realism_cut(record: TrafficRecord) -> CutPoint | None:
-    """One assistant turn that calls tools, picked by a hash of the record id; None
-    when no turn calls a tool."""
+    """One assistant turn that calls tools, picked by a hash of the record id.
+
+    None when no turn calls a tool.
+    """
     messages = record.messages
     turns = [i for i in replayable_turns(messages) if messages[i].tool_calls]
     if not turns:
