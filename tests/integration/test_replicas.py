@@ -60,7 +60,7 @@ def records(figures: Figures) -> float:
 
 
 def wait_for(
-    read: Callable[[], Figures], count: int, timeout_s: float = 180.0
+    read: Callable[[], Figures], count: int, timeout_s: float = 300.0
 ) -> Figures:
     """Poll until the figures count `count` records and hold still for a moment."""
     deadline = time.monotonic() + timeout_s
