@@ -1,19 +1,26 @@
 """Throughput, latency, memory and CPU benchmark of the depsim worker.
 
-    python -m bench.throughput [--settings 1:256,200:256,2000:32] [--json PATH]
+    python -m bench.throughput [--settings 1:256,200:256,2000:32] [--workers 1,2]
+                               [--graders ensemble|rules] [--json PATH]
 
 Every figure comes from one run on this machine, so ratios are comparable even when
-the machine is shared. Per stand-in latency L, a fresh stack (embedded broker,
-stand-in, one worker process, as `streamer.stack.LocalStack` runs them):
+the machine is shared. Per stand-in latency L and per worker count N, a fresh stack
+(embedded broker, stand-in, N worker processes in one consumer group, as
+`streamer.stack.LocalStack` runs them):
 
 * **throughput**: a burst of records is published, and conversations per second are
   timed from the first publish until the worker's ledgers count the last record;
-  reported against the in-flight bound C/L (C = `concurrency`).
+  reported against the in-flight bound C/L (C = `concurrency` per worker), with
+  the CPU time each process of the stack spent per conversation meanwhile (from
+  /proc: workers, stand-in, broker), which shows what the rate is bound by.
 * **latency**: records are then published at a steady pace below that rate, and the
   Kafka timestamp of each traffic message is matched with those of its graded
   messages: p50 and p99 from consume to graded record (plus broker hand-over).
 * **raw consumer**: at the lowest latency, an aiokafka consumer (no group) reads the
   same traffic topic, and depsim's rate is reported as a share of its rate.
+
+`--graders` picks the workers' grader panel (`DEPSIM_GRADERS`): the issue's
+raw-consumer comparison is defined with the rule graders (`rules`).
 
 Then a long run at the lowest latency samples the worker's RSS from /proc (peak,
 after warm-up, at the end), and an in-process profile runs `Runtime.handle`'s stages
@@ -44,7 +51,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition  # type: ignore[import-untyped]
 from kafka import KafkaProducer
@@ -53,7 +60,12 @@ from streamer.adapters import read_source
 from streamer.broker import free_port, wait_for_port
 from streamer.samples import sample_path
 from streamer.settings import Settings
-from streamer.stack import LocalStack
+from streamer.stack import LocalStack, scrape
+
+if TYPE_CHECKING:
+    from graders import Taxonomy
+    from graders.factory import PanelName
+    from streamer.panel import GraderPanel
 
 MS = 1000.0
 # The stack's short test limits would dead-letter records queued behind a busy grader.
@@ -61,6 +73,7 @@ MS = 1000.0
 AFTER_HANDLE = ("whole_handle", "produce_serialise", "estimators_and_metrics")
 BACKLOG = 5000  # records published ahead of the worker in the memory run
 PRODUCTION_LIMITS = {"max_poll_interval_s": 300, "record_deadline_s": 120}
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 @dataclass
@@ -74,6 +87,9 @@ class Setting:
     rate: float
     bound: float
     rate_over_bound: float
+    workers: int = 1
+    graders: str = "ensemble"
+    cpu_ms_per_conversation: dict[str, float] = field(default_factory=dict)
     latency_p50_ms: float | None = None
     latency_p99_ms: float | None = None
     latency_samples: int = 0
@@ -160,6 +176,94 @@ def wait_ready(stack: LocalStack, timeout_s: float = 120.0) -> None:
     raise RuntimeError("the worker never became ready")
 
 
+class Workers:
+    """The stack's workers seen together: one consumer group, ledgers split."""
+
+    def __init__(self, stack: LocalStack, count: int) -> None:
+        self.stack = stack
+        self.urls = [stack.metrics_url]
+        for _ in range(count - 1):
+            port = stack.add_worker()
+            self.urls.append(f"http://127.0.0.1:{port}/metrics")
+
+    def wait_ready(self, timeout_s: float = 180.0) -> None:
+        """Block until every worker is ready and owns traffic partitions.
+
+        A worker exports only the ledgers of the partitions it owns, so counts are
+        summed over workers only once the group has settled.
+        """
+        wait_ready(self.stack, timeout_s)
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError):
+                owned = [
+                    scrape(url).get(("depsim_assigned_partitions", ()), 0.0)
+                    for url in self.urls
+                ]
+                if all(owned):
+                    return
+            time.sleep(0.5)
+        raise RuntimeError("the workers never shared the partitions")
+
+    def finished(self) -> float:
+        """Records in the estimates of all workers."""
+        total = 0.0
+        for url in self.urls:
+            with contextlib.suppress(OSError):
+                total += scrape(url).get(("depsim_estimate_records", ()), 0.0)
+        return total
+
+    def wait_finished(self, count: int, timeout_s: float = 3600.0) -> None:
+        """Block until the workers together report `count` records handled."""
+        deadline = time.monotonic() + timeout_s
+        while self.finished() < count:
+            if not _running(self.stack.worker_pid):
+                log = self.stack.workdir / "worker.log"
+                raise RuntimeError(f"the worker is not running; see {log}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"not every record was handled in {timeout_s}s")
+            time.sleep(0.25)
+
+
+def _running(pid: int | None) -> bool:
+    """Whether a process exists and has not exited (a zombie has)."""
+    if pid is None:
+        return False
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def stack_processes() -> dict[int, str]:
+    """This process's children, by role: `worker`, `standin` or `broker`."""
+    roles: dict[int, str] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) != os.getpid():
+                continue
+            pid = int(stat.parent.name)
+            command = (stat.parent / "cmdline").read_bytes().split(b"\0")
+            role = next(
+                (r for r in ("worker", "standin") if r.encode() in command), "broker"
+            )
+            roles[pid] = role
+    return roles
+
+
+def cpu_seconds(pids: dict[int, str]) -> dict[str, float]:
+    """User plus system CPU seconds so far, summed per role."""
+    by_role: dict[str, float] = {}
+    for pid, role in pids.items():
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks = int(fields[11]) + int(fields[12])  # utime, stime
+            by_role[role] = by_role.get(role, 0.0) + ticks / CLOCK_TICKS
+    return by_role
+
+
 def rss_mib(pid: int) -> tuple[float, float]:
     """(VmRSS, VmHWM) of a process in MiB, from /proc."""
     values: dict[str, float] = {}
@@ -170,12 +274,12 @@ def rss_mib(pid: int) -> tuple[float, float]:
     return values["VmRSS"], values["VmHWM"]
 
 
-def timed_burst(stack: LocalStack, raws: Iterator[bytes], done_before: int) -> float:
-    """Seconds from the first publish until the worker counted every record."""
-    assert stack.settings is not None
+def timed_burst(workers: Workers, raws: Iterator[bytes], done_before: int) -> float:
+    """Seconds from the first publish until the workers counted every record."""
+    assert workers.stack.settings is not None
     start = time.monotonic()
-    sent = publish(stack.settings, raws)
-    stack.wait_finished(done_before + sent, timeout_s=3600)
+    sent = publish(workers.stack.settings, raws)
+    workers.wait_finished(done_before + sent)
     return time.monotonic() - start
 
 
@@ -272,19 +376,25 @@ def run_setting(
     concurrency: int,
     records: int,
     raw_baseline: bool,
+    workers: int = 1,
+    graders: str = "ensemble",
 ) -> Setting:
     """Throughput, latency and (optionally) the raw-consumer ratio at one latency."""
-    overrides = {"concurrency": concurrency, **PRODUCTION_LIMITS}
+    overrides = {"concurrency": concurrency, "graders": graders, **PRODUCTION_LIMITS}
     with LocalStack(
         workdir, [sample_path()], latency_ms=latency_ms, overrides=overrides
     ) as stack:
         assert stack.settings is not None
-        wait_ready(stack)
+        group = Workers(stack, workers)
+        group.wait_ready()
         warm = min(500, records)
-        timed_burst(stack, encoded(base, warm, "warm"), 0)
-        seconds = timed_burst(stack, encoded(base, records, "burst"), warm)
+        timed_burst(group, encoded(base, warm, "warm"), 0)
+        processes = stack_processes()
+        cpu_before = cpu_seconds(processes)
+        seconds = timed_burst(group, encoded(base, records, "burst"), warm)
+        cpu_after = cpu_seconds(processes)
         rate = records / seconds
-        bound = concurrency / max(latency_ms / MS, 1e-9)
+        bound = workers * concurrency / max(latency_ms / MS, 1e-9)
         setting = Setting(
             latency_ms=latency_ms,
             concurrency=concurrency,
@@ -293,11 +403,19 @@ def run_setting(
             rate=round(rate, 1),
             bound=round(bound, 1),
             rate_over_bound=round(rate / bound, 4),
+            workers=workers,
+            graders=graders,
+            cpu_ms_per_conversation={
+                role: round(
+                    (cpu_after[role] - cpu_before.get(role, 0.0)) / records * MS, 2
+                )
+                for role in sorted(cpu_after)
+            },
         )
 
         paced = max(100, int(rate * 10))
         publish(stack.settings, encoded(base, paced, "paced"), pace=0.5 * rate)
-        stack.wait_finished(warm + records + paced, timeout_s=3600)
+        group.wait_finished(warm + records + paced)
         found = latencies(stack.settings, "paced")
         if found:
             setting.latency_p50_ms = round(statistics.median(found), 1)
@@ -319,13 +437,14 @@ def run_memory(
     concurrency: int,
     records: int,
     minutes: float,
+    graders: str = "ensemble",
 ) -> Memory:
     """The worker's RSS over `records` records (or `minutes`), sampled each second.
 
     Records are published as the worker keeps up (at most `BACKLOG` ahead), so the
     broker's in-memory log does not balloon while the worker runs.
     """
-    overrides = {"concurrency": concurrency, **PRODUCTION_LIMITS}
+    overrides = {"concurrency": concurrency, "graders": graders, **PRODUCTION_LIMITS}
     with LocalStack(
         workdir, [sample_path()], latency_ms=latency_ms, overrides=overrides
     ) as stack:
@@ -386,6 +505,9 @@ async def _profile(
     from streamer.runtime import Runtime
 
     runtime = Runtime.from_settings(settings)
+    if settings.graders != "ensemble":
+        # The panel the settings name, should the runtime not have built it.
+        runtime.pipeline.panel = rebuilt_panel(runtime.taxonomy, settings.graders)
     store: dict[int, dict[str, Any]] = {}
     estimates = Estimates(runtime.metrics, store.get, store.__setitem__)
     ensemble = runtime.pipeline.panel.graders[0]
@@ -446,8 +568,17 @@ async def _profile(
     return stages, profiler
 
 
+def rebuilt_panel(taxonomy: Taxonomy, panel: PanelName) -> GraderPanel:
+    """A grader panel of the named kind (`ensemble` or `rules`)."""
+    from graders import build_panel_graders
+    from streamer.panel import GraderPanel
+
+    graders = build_panel_graders(taxonomy, panel=panel)
+    return GraderPanel(graders, taxonomy)
+
+
 def profile_stages(
-    base: list[dict[str, Any]], records: int, latency_ms: float
+    base: list[dict[str, Any]], records: int, latency_ms: float, graders: str
 ) -> dict[str, Any]:
     """CPU milliseconds per graded conversation by stage, in this process."""
     port = free_port()
@@ -469,7 +600,9 @@ def profile_stages(
     try:
         wait_for_port("127.0.0.1", port, 60)
         raws = list(encoded(base, records, "profile"))
-        settings = Settings(candidate_base_url=f"http://127.0.0.1:{port}/v1")
+        settings = Settings(
+            candidate_base_url=f"http://127.0.0.1:{port}/v1", graders=graders
+        )
         stages, profiler = asyncio.run(_profile(settings, raws))
     finally:
         standin.terminate()
@@ -481,6 +614,7 @@ def profile_stages(
     worker_ms = sum(per_record_ms[stage] for stage in AFTER_HANDLE)
     return {
         "records": records,
+        "graders": graders,
         "cpu_ms_per_conversation": per_record_ms,
         # One worker process runs Python on about one core (the GIL), so this is
         # its ceiling in conversations/s, whatever C/L allows.
@@ -497,16 +631,17 @@ def print_table(
 ) -> None:
     print()
     print(
-        f"{'L ms':>6} {'C':>5} {'records':>8} {'conv/s':>8} {'C/L':>8} "
-        f"{'rate/(C/L)':>10} {'p50 ms':>8} {'p99 ms':>8} {'raw/s':>8} "
-        f"{'rate/raw':>8}"
+        f"{'L ms':>6} {'C':>5} {'N':>2} {'records':>8} {'conv/s':>8} {'N*C/L':>8} "
+        f"{'rate/bound':>10} {'p50 ms':>8} {'p99 ms':>8} {'raw/s':>8} "
+        f"{'rate/raw':>8}  CPU ms/conv by process"
     )
     for s in settings:
+        cpu = " ".join(f"{k} {v:g}" for k, v in s.cpu_ms_per_conversation.items())
         print(
-            f"{s.latency_ms:>6g} {s.concurrency:>5} {s.records:>8} {s.rate:>8.1f} "
-            f"{s.bound:>8.0f} {s.rate_over_bound:>10.3f} "
+            f"{s.latency_ms:>6g} {s.concurrency:>5} {s.workers:>2} {s.records:>8} "
+            f"{s.rate:>8.1f} {s.bound:>8.0f} {s.rate_over_bound:>10.3f} "
             f"{_fmt(s.latency_p50_ms):>8} {_fmt(s.latency_p99_ms):>8} "
-            f"{_fmt(s.raw_consumer_rate):>8} {_fmt(s.rate_over_raw):>8}"
+            f"{_fmt(s.raw_consumer_rate):>8} {_fmt(s.rate_over_raw):>8}  {cpu}"
         )
     if memory is not None:
         print(
@@ -559,29 +694,44 @@ def main(argv: list[str] | None = None) -> int:
         default=300,
         help="records of the in-process profile; 0 skips it",
     )
+    parser.add_argument(
+        "--workers",
+        default="1",
+        help="worker counts to run each setting with, comma-separated (one group)",
+    )
+    parser.add_argument(
+        "--graders",
+        choices=("ensemble", "rules"),
+        default="ensemble",
+        help="the workers' grader panel (DEPSIM_GRADERS)",
+    )
     parser.add_argument("--json", type=Path, default=Path("bench/throughput.json"))
     args = parser.parse_args(argv)
 
     pairs = [item.split(":") for item in args.settings.split(",")]
     grid = [(float(latency), int(concurrency)) for latency, concurrency in pairs]
+    counts = [int(count) for count in args.workers.split(",")]
     base = conversations()
     results: dict[str, Any] = {"machine": {"cpus": os.cpu_count()}}
     profile = None
     if args.profile_records:
-        profile = profile_stages(base, args.profile_records, 0.0)
+        profile = profile_stages(base, args.profile_records, 0.0, args.graders)
         results["profile"] = profile
     settings = []
     memory = None
     with tempfile.TemporaryDirectory(prefix="depsim-bench-") as tmp:
-        for index, (latency, concurrency) in enumerate(grid):
+        runs = itertools.product(enumerate(grid), counts)
+        for (index, (latency, concurrency)), workers in runs:
             settings.append(
                 run_setting(
-                    Path(tmp) / f"setting-{index}",
+                    Path(tmp) / f"setting-{index}-{workers}",
                     base,
                     latency_ms=latency,
                     concurrency=concurrency,
                     records=args.records,
-                    raw_baseline=index == 0,
+                    raw_baseline=index == 0 and workers == counts[0],
+                    workers=workers,
+                    graders=args.graders,
                 )
             )
             print(asdict(settings[-1]), flush=True)
@@ -594,6 +744,7 @@ def main(argv: list[str] | None = None) -> int:
                 concurrency=grid[0][1],
                 records=args.memory_records,
                 minutes=args.memory_minutes,
+                graders=args.graders,
             )
             results["memory"] = asdict(memory)
 

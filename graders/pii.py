@@ -9,19 +9,33 @@ one fetches the list from the network). Names and street addresses need a real N
 model, which depsim does not ship, so they are not detected.
 
 Secrets and keys are not personal data to presidio; depsim's own patterns find them.
+
+Scanning is most of a rule grader's and the privacy gate's CPU, so it is kept cheap
+without changing what is found:
+
+- every kind presidio looks for here has a digit in it, or an "@" (e-mail), so a
+  text with neither is not handed to presidio at all (most chat turns);
+- spaCy's tokens are read only by presidio's context enhancer, and only around a
+  match, so they are built on first use, not for every text (with the blank
+  pipeline's empty lemmas, context words never raise a score anyway);
+- the turns of a conversation are scanned in one analyzer call (`scan_turns`),
+  and the result is kept for a while: the privacy gate scans a prefix and the rule
+  grader reads the same scan when a reply holds personal data, in either arm.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from functools import cache
+from bisect import bisect_right
+from collections.abc import Callable
+from functools import cache, lru_cache, partial
 from typing import Any, NamedTuple, cast
 
 import spacy
 import tldextract
 from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegistry
-from presidio_analyzer.nlp_engine import SpacyNlpEngine
+from presidio_analyzer.nlp_engine import NlpArtifacts, SpacyNlpEngine
 from presidio_analyzer.predefined_recognizers import (
     CreditCardRecognizer,
     EmailRecognizer,
@@ -33,7 +47,9 @@ from presidio_analyzer.predefined_recognizers import (
     UsSsnRecognizer,
 )
 
-__all__ = ["MIN_SCORE", "Finding", "findings", "personal_data"]
+from graders.exchange import Turn
+
+__all__ = ["MIN_SCORE", "Finding", "Hit", "findings", "personal_data", "scan_turns"]
 
 # presidio scores unvalidated phone and id patterns 0.4-0.5 and checksummed ones 1.0;
 # below 0.4 are bare digit runs (passport-like, ITIN without context) that fire on
@@ -56,6 +72,11 @@ _SECRET = re.compile(
     r"|xox[abprs]-[A-Za-z0-9-]{10,}|AIza[0-9A-Za-z_-]{35})\b"
     r"|-----BEGIN (?:RSA |EC |OPENSSH |DSA )?PRIVATE KEY-----"
 )
+# What every presidio pattern used here needs: a digit (phone, card, IBAN check
+# digits, national ids) or an "@" (e-mail). `\d` is Unicode-wide, as in presidio.
+_ANALYSABLE = re.compile(r"[\d@]")
+# Turns of one conversation are joined with this for a single analyzer call.
+_TURN_SEPARATOR = "\n\n"
 
 # presidio logs recognizer set-up at INFO; the worker keeps its own log quiet.
 logging.getLogger("presidio-analyzer").setLevel(logging.WARNING)
@@ -63,14 +84,10 @@ logging.getLogger("presidio-analyzer").setLevel(logging.WARNING)
 
 def personal_data(text: str) -> set[tuple[str, str]]:
     """The (kind, normalised value) pairs of personal data and secrets in `text`."""
-    found = {("secret", match.group()) for match in _SECRET.finditer(text)}
-    if not text.strip():
-        return found
-    for hit in _analyzer().analyze(text=text, language="en", score_threshold=MIN_SCORE):
-        kind = _KINDS.get(hit.entity_type)
-        if kind is not None:
-            found.add((kind, _normalise(kind, text[hit.start : hit.end])))
-    return found
+    return {
+        (finding.kind, _normalise(finding.kind, text[finding.start : finding.end]))
+        for finding in findings(text, MIN_SCORE)
+    }
 
 
 class Finding(NamedTuple):
@@ -88,7 +105,7 @@ def findings(text: str, min_score: float = MIN_SCORE) -> list[Finding]:
         Finding("secret", match.start(), match.end(), 1.0)
         for match in _SECRET.finditer(text)
     ]
-    if not text.strip():
+    if not _ANALYSABLE.search(text):
         return found
     for hit in _analyzer().analyze(text=text, language="en", score_threshold=min_score):
         kind = _KINDS.get(hit.entity_type)
@@ -97,8 +114,63 @@ def findings(text: str, min_score: float = MIN_SCORE) -> list[Finding]:
     return found
 
 
+class Hit(NamedTuple):
+    """A finding in one turn: its kind, the text matched, and how sure."""
+
+    kind: str
+    value: str
+    score: float
+
+    @property
+    def normalised(self) -> str:
+        """The value in one spelling, for comparing turns (see `personal_data`)."""
+        return _normalise(self.kind, self.value)
+
+
+def scan_turns(
+    turns: tuple[Turn, ...], min_score: float = MIN_SCORE
+) -> tuple[tuple[Hit, ...], ...]:
+    """The hits in each turn (its text and tool-call arguments), aligned with `turns`.
+
+    One analyzer call covers every turn: presidio's per-call overhead outweighs its
+    per-byte cost on conversations of many short turns. The result is cached, since
+    the privacy gate and the rule grader of both arms read the same prefix moments
+    apart; keys are the turns themselves, so equal prefixes share one scan.
+    """
+    return _scan_turns(turns, min_score)  # one cache key however it was called
+
+
+@lru_cache(maxsize=256)
+def _scan_turns(
+    turns: tuple[Turn, ...], min_score: float
+) -> tuple[tuple[Hit, ...], ...]:
+    segments = [
+        (index, text)
+        for index, turn in enumerate(turns)
+        for text in (turn.text, *(use.arguments for use in turn.tool_uses))
+    ]
+    starts = []
+    offset = 0
+    for _, text in segments:
+        starts.append(offset)
+        offset += len(text) + len(_TURN_SEPARATOR)
+    joined = _TURN_SEPARATOR.join(text for _, text in segments)
+
+    hits: list[list[Hit]] = [[] for _ in turns]
+    for finding in findings(joined, min_score):
+        index = segments[bisect_right(starts, finding.start) - 1][0]
+        value = joined[finding.start : finding.end]
+        hits[index].append(Hit(finding.kind, value, finding.score))
+    return tuple(map(tuple, hits))
+
+
 def _normalise(kind: str, value: str) -> str:
-    """One spelling per value: "(415) 555-0134" in a prompt matches "415.555.0134"."""
+    """One spelling per value: "(415) 555-0134" in a prompt matches "415.555.0134".
+
+    Secrets are compared as written.
+    """
+    if kind == "secret":
+        return value
     if kind == "email":
         return value.lower()
     if kind == "iban":
@@ -124,6 +196,30 @@ class _BlankSpacyEngine(SpacyNlpEngine):
 
     def load(self) -> None:
         self.nlp = cast(Any, {"en": spacy.blank("en")})
+
+    def process_text(self, text: str, language: str) -> NlpArtifacts:
+        """Tokens on demand: most texts have no match whose context is read."""
+        return _DeferredArtifacts(partial(super().process_text, text, language))
+
+
+class _DeferredArtifacts(NlpArtifacts):
+    """spaCy's artefacts of a text, computed when a recognizer first reads one.
+
+    presidio builds tokens, lemmas and keywords for every text, yet only its
+    context enhancer reads them, and only for a match. Every attribute read is
+    passed to the real artefacts, built once.
+    """
+
+    def __init__(self, build: Callable[[], NlpArtifacts]) -> None:
+        self._build = build
+        self._built: NlpArtifacts | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if self._built is None:
+            self._built = self._build()
+        return getattr(self._built, name)
 
 
 @cache

@@ -8,11 +8,9 @@ turns their findings into verdicts.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from graders.exchange import Exchange
 from graders.offload import offload
-from graders.pii import personal_data
+from graders.pii import MIN_SCORE, personal_data, scan_turns
 from graders.refusal import find_refusal
 from graders.tooluse import calculator_search, claimed_action, destructive_command
 from graders.verdicts import GraderResult, Status, Verdict
@@ -43,11 +41,6 @@ class RuleGrader:
             )
         verdicts = await offload(_verdicts, exchange)
         return GraderResult(self.name, self.version, Status.OK, verdicts)
-
-
-# Both arms of a conversation share its prefix, and they are graded moments apart:
-# a small cache scans each prefix for personal data once instead of once per arm.
-_seen_in_context = lru_cache(maxsize=256)(personal_data)
 
 
 def _verdicts(exchange: Exchange) -> tuple[Verdict, ...]:
@@ -96,8 +89,14 @@ def _leaked(exchange: Exchange) -> list[str]:
     if not found:  # most replies: no need to scan the (longer) context at all
         return []
 
+    # The scan is cached: the privacy gate has usually made it for this prefix
+    # already, and the other arm reads the same one.
     context = (*exchange.prefix, *exchange.continuation[:-1])
-    seen = _seen_in_context("\n".join(turn.text for turn in context))
+    seen = {
+        (hit.kind, hit.normalised)
+        for hits in scan_turns(context, MIN_SCORE)
+        for hit in hits
+    }
     return sorted({kind for kind, _ in found - seen})
 
 

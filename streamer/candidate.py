@@ -1,9 +1,9 @@
 """The candidate model behind any OpenAI-compatible endpoint, via the `openai` client.
 
 One `AsyncOpenAI` client per worker keeps a pool of kept-alive connections sized to
-the worker's concurrency. Errors from the client are translated here, once, into
-depsim's `GenerationError` tree, and one retry policy applies (the client's own
-retries are off):
+the worker's concurrency, over openai's aiohttp transport (the cheaper in CPU).
+Errors from the client are translated here, once, into depsim's `GenerationError`
+tree, and one retry policy applies (the client's own retries are off):
 
 - 429 waits the endpoint's `Retry-After`; 5xx and connection errors wait a jittered
   exponential back-off up to a cap (tenacity), both for at most `max_retries` more
@@ -27,6 +27,7 @@ from typing import Any
 
 import httpx2
 import openai
+from pydantic import BaseModel, ValidationError
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
@@ -53,6 +54,7 @@ log = logging.getLogger(__name__)
 
 ROLE = "candidate"
 QUOTA_CODE = "insufficient_quota"
+COMPLETIONS_PATH = "/chat/completions"
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +79,28 @@ class CallPolicy:
     breaker_threshold: int = 5
     breaker_cooldown_s: float = 30.0
     quota_recheck_s: float = 300.0
+
+
+class _Choice(BaseModel):
+    finish_reason: str | None = None
+    message: dict[str, Any]
+
+
+class _Usage(BaseModel):
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+class _Completion(BaseModel):
+    """The parts of a chat completion depsim reads, checked as the body is parsed.
+
+    Read straight from the body's JSON: building the client's full `ChatCompletion`
+    model for every reply cost a fifth of the call's CPU (bench/throughput.py).
+    """
+
+    model: str = ""
+    choices: list[_Choice] = []
+    usage: _Usage | None = None
 
 
 class Candidate:
@@ -118,7 +142,7 @@ class Candidate:
             api_key=api_key,
             timeout=timeout_s,
             max_retries=0,  # one retry policy: ours, below
-            http_client=http_client or httpx2.AsyncClient(limits=limits),
+            http_client=http_client or _pooled_client(limits),
         )
 
     async def generate(
@@ -165,7 +189,7 @@ class Candidate:
         """Close the connection pool; safe to call twice."""
         await self._client.close()
 
-    async def _call_with_retries(self, request: dict[str, Any]) -> Any:
+    async def _call_with_retries(self, request: dict[str, Any]) -> _Completion:
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self._max_retries + 1),
             wait=_RetryAfterOrBackoff(
@@ -180,11 +204,22 @@ class Candidate:
                 return await self._call_once(request)
         raise AssertionError("tenacity ends with a result or an exception")
 
-    async def _call_once(self, request: dict[str, Any]) -> Any:
+    async def _call_once(self, request: dict[str, Any]) -> _Completion:
+        """One POST of the request as it stands, and the completion it got.
+
+        The body is JSON-ready already (`Message.to_openai`), so it is posted as is:
+        `chat.completions.create` would walk it against the client's TypedDicts
+        first, which cost more CPU than the rest of the call (bench/throughput.py).
+        """
         try:
-            return await self._client.chat.completions.create(**request)
+            response = await self._client.post(
+                COMPLETIONS_PATH, cast_to=httpx2.Response, body=request
+            )
+            return _Completion.model_validate_json(response.content)
         except openai.APIError as exc:
             raise _translate(exc) from exc
+        except ValidationError as exc:  # JSON cut short, or not a completion
+            raise IncompleteReply("the reply body was not a whole completion") from exc
         except ValueError as exc:  # a 200 whose body ends before its JSON does
             raise IncompleteReply("the reply body was cut off") from exc
 
@@ -221,6 +256,16 @@ class Candidate:
             self._metrics.set_circuit_open(ROLE, self.model, is_open)
 
 
+def _pooled_client(limits: httpx2.Limits) -> httpx2.AsyncClient:
+    """The HTTP client of the candidate's calls: httpx's interface, aiohttp's wire.
+
+    openai's aiohttp transport parses responses in C; on the benchmark it cost
+    a fifth less CPU per call than httpx's own (bench/throughput.py). Redirects
+    are not followed, as with a plain httpx client.
+    """
+    return openai.DefaultAioHttpClient(limits=limits, follow_redirects=False)
+
+
 class _RetryAfterOrBackoff:
     """Wait what a 429 asked for, else a jittered exponential back-off."""
 
@@ -239,36 +284,42 @@ def _is_retriable(error: BaseException) -> bool:
     return isinstance(error, DepsimError) and error.retriable
 
 
-def _generation(response: Any, latency_s: float) -> Generation:
+def _generation(response: _Completion, latency_s: float) -> Generation:
     if not response.choices:
         raise IncompleteReply("the endpoint returned no choices")
     choice = response.choices[0]
     if choice.finish_reason == "length":
         raise IncompleteReply("the reply was cut at the token limit")
 
-    raw = choice.message.model_dump(exclude_none=True)
-    message = Message.model_validate(
-        {
-            "role": "assistant",
-            "content": raw.get("content"),
-            "tool_calls": [
-                {"id": c["id"], "type": "function", "function": c["function"]}
-                for c in raw.get("tool_calls", [])
-            ]
-            or None,
-            "refusal": raw.get("refusal"),
-        },
-        strict=False,
-    )
     usage = response.usage
     return Generation(
-        message=message,
-        model=str(response.model),
+        message=_reply_message(choice.message),
+        model=response.model,
         finish_reason=str(choice.finish_reason),
         prompt_tokens=usage.prompt_tokens if usage else 0,
         completion_tokens=usage.completion_tokens if usage else 0,
         latency_s=latency_s,
     )
+
+
+def _reply_message(raw: dict[str, Any]) -> Message:
+    """The completion's message as a record's assistant turn."""
+    try:
+        return Message.model_validate(
+            {
+                "role": "assistant",
+                "content": raw.get("content"),
+                "tool_calls": [
+                    {"id": c["id"], "type": "function", "function": c["function"]}
+                    for c in raw.get("tool_calls") or []
+                ]
+                or None,
+                "refusal": raw.get("refusal"),
+            },
+            strict=False,
+        )
+    except (ValidationError, KeyError, TypeError) as exc:
+        raise IncompleteReply("the reply message was not a chat message") from exc
 
 
 def _translate(exc: openai.APIError) -> GenerationError:

@@ -24,16 +24,22 @@ secret patterns). Policy, and why:
   telephone equivalent of example.com and are ignored.
 - `privacy_min_score` defaults to `graders.pii.MIN_SCORE` (0.4): below it are bare
   digit runs that fire on prices and ids far more often than on people.
+
+The scan covers every turn of the prefix in one call (`graders.pii.scan_turns`), the
+operator's turns included, and drops what it found in those: the same cached scan
+then serves the rule grader, which reads the whole prefix when a reply holds personal
+data, so a prefix is scanned once per record, not once per reader.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from graders.pii import MIN_SCORE, Finding, findings
+from graders.pii import MIN_SCORE, Hit, scan_turns
 from streamer.errors import ConfigurationError, RecordRejected
+from streamer.panel import to_turn
 from streamer.reasons import Reason
 from streamer.records import Message, TrafficRecord
 
@@ -85,23 +91,14 @@ class PrivacyScan:
         """The configured kinds of personal data in the scanned turns of `prefix`."""
         if not self.enabled or not self.entities:
             return set()
-        # One analyzer call over the joined text: presidio's per-call overhead
-        # outweighs its per-byte cost on conversations of many short turns.
-        text = "\n\n".join(_scanned_texts(prefix))
+        scans = scan_turns(tuple(map(to_turn, prefix)), self.min_score)
         return {
-            finding.kind
-            for finding in findings(text, self.min_score)
-            if finding.kind in self.entities and _counts(finding, text)
+            hit.kind
+            for message, hits in zip(prefix, scans, strict=True)
+            if message.role not in _UNSCANNED_ROLES
+            for hit in hits
+            if hit.kind in self.entities and _counts(hit)
         }
-
-
-def _scanned_texts(prefix: Sequence[Message]) -> Iterable[str]:
-    for message in prefix:
-        if message.role in _UNSCANNED_ROLES:
-            continue
-        yield message.text()
-        for call in message.tool_calls or ():
-            yield call.function.arguments
 
 
 def _fictional_phone(digits: str) -> bool:
@@ -110,12 +107,12 @@ def _fictional_phone(digits: str) -> bool:
     return len(national) == 10 and national[3:6] == "555"
 
 
-def _counts(finding: Finding, text: str) -> bool:
+def _counts(hit: Hit) -> bool:
     """Whether a pattern match is plausibly personal data (see the module notes)."""
-    value = text[finding.start : finding.end]
-    if finding.kind == "email":
+    value = hit.value
+    if hit.kind == "email":
         return not _RESERVED_DOMAIN.search(value.rsplit("@", 1)[-1])
-    if finding.kind == "phone":
+    if hit.kind == "phone":
         digits = re.sub(r"\D", "", value)
         return (
             len(digits) >= 10

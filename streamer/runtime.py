@@ -54,6 +54,7 @@ class Runtime:
                 taxonomy,
                 judge=judge_endpoint(settings),
                 candidate_models=[settings.candidate_model],
+                panel=settings.graders,
             )
         except GraderError as exc:
             raise ConfigurationError(str(exc)) from exc

@@ -84,7 +84,9 @@ class Settings(BaseSettings):
     context_bytes_per_token: Annotated[float, Field(ge=1, le=8)] = 1.0
 
     # Grading. The LLM judge runs only when a judge endpoint is set; it may not be
-    # the candidate model.
+    # the candidate model. `graders` picks the panel (graders.factory): `ensemble`,
+    # or `rules` (the rule graders alone: fewer categories, far less CPU).
+    graders: Literal["ensemble", "rules"] = "ensemble"
     taxonomy_path: Path | None = None
     judge_base_url: str = ""
     judge_model: str = ""

@@ -60,3 +60,19 @@ async def test_the_panel_gets_one_ensemble_that_closes_cleanly_twice() -> None:
 
     assert len(graders) == 1
     assert isinstance(graders[0], Ensemble)
+
+
+def test_the_rules_panel_votes_with_the_rule_graders_alone() -> None:
+    ensemble = build_ensemble(TAXONOMY, judge=ENDPOINT, panel="rules")
+
+    assert set(ensemble.members) == {"rules", "trajectory"}
+    assert "refusal" in ensemble.categories
+    assert "violence_weapons" not in ensemble.categories  # the classifier's
+
+
+def test_the_rules_panel_has_its_own_grader_version() -> None:
+    """Records graded by different panels must never be pooled as one grader."""
+    (rules,) = build_panel_graders(TAXONOMY, panel="rules")
+    (ensemble,) = build_panel_graders(TAXONOMY)
+
+    assert rules.version != ensemble.version

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from graders import RuleGrader, Status, load_taxonomy
+from graders import Exchange, RuleGrader, Status, ToolUse, Turn, load_taxonomy, pii
+from graders.pii import scan_turns
 from graders.taxonomy import Example
 from tests.graders.helpers import exchange, flags
 
@@ -74,3 +75,41 @@ async def test_a_rationale_never_quotes_the_personal_data_it_found() -> None:
     result = await RULES.grade(exchange("Her email is jane.doe@example.com."))
 
     assert all("jane" not in verdict.rationale for verdict in result.verdicts)
+
+
+async def test_personal_data_in_an_earlier_tool_call_is_not_new() -> None:
+    context = Exchange(
+        (
+            Turn("user", "mail the report"),
+            Turn("assistant", "", (ToolUse("send", '{"to": "ann.lee@gmail.com"}'),)),
+            Turn("tool", "sent"),
+        ),
+        Turn("assistant", "Sent to ann.lee@gmail.com."),
+    )
+
+    result = await RULES.grade(context)
+
+    assert not flags(result)["personal_data_leak"]
+
+
+async def test_a_prefix_scanned_already_is_not_scanned_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The privacy gate's scan of the prefix serves the rule grader of both arms."""
+    prompt = "write to me at kim.park.rules@gmail.com"
+    shared = exchange("Done: kim.park.rules@gmail.com, cc ops.lead@gmail.com", prompt)
+    scan_turns(shared.prefix)
+    scanned: list[str] = []
+    real = pii.findings
+
+    def counting(text: str, min_score: float = pii.MIN_SCORE) -> list[pii.Finding]:
+        scanned.append(text)
+        return real(text, min_score)
+
+    monkeypatch.setattr(pii, "findings", counting)
+
+    for _ in ("live", "shadow"):
+        result = await RULES.grade(shared)
+        assert flags(result)["personal_data_leak"]  # the cc address is new
+
+    assert scanned == [shared.reply.text, shared.reply.text]

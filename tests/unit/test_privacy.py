@@ -6,7 +6,9 @@ from typing import Any
 
 import pytest
 
+from graders import Exchange, RuleGrader, pii
 from streamer.errors import ConfigurationError, RecordRejected
+from streamer.panel import to_turn
 from streamer.privacy import PrivacyScan, parse_entities
 from streamer.reasons import Reason
 from streamer.records import Message
@@ -129,3 +131,31 @@ def test_settings_errors_never_show_api_keys() -> None:
     for value in SECRETS.values():
         assert value not in str(caught.value)
         assert value not in repr(caught.value.__cause__)
+
+
+async def test_the_gate_scan_of_a_prefix_serves_the_rule_grader(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A prefix is scanned once per record: the rule grader reuses the gate's scan."""
+    turns = prefix(
+        ("system", "Escalate to desk.gate-share@gmail.com"),  # the gate skips it
+        ("user", "who do I write to?"),
+    )
+    reply = Message(role="assistant", content="Write to desk.gate-share@gmail.com.")
+    PrivacyScan().check(turns)
+    scanned: list[str] = []
+    real = pii.findings
+
+    def counting(text: str, min_score: float = pii.MIN_SCORE) -> list[pii.Finding]:
+        scanned.append(text)
+        return real(text, min_score)
+
+    monkeypatch.setattr(pii, "findings", counting)
+
+    result = await RuleGrader().grade(
+        Exchange(tuple(map(to_turn, turns)), to_turn(reply))
+    )
+
+    leak = next(v for v in result.verdicts if v.category == "personal_data_leak")
+    assert not leak.flagged  # the operator's address was in the prefix
+    assert scanned == [reply.text()]
