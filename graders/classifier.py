@@ -27,7 +27,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from graders.artefact import Artefact, CategoryModel, load_artefact
 from graders.exchange import Exchange
-from graders.offload import offload
+from graders.offload import run_cpu
 from graders.verdicts import GraderResult, Status, Verdict
 
 __all__ = ["ClassifierGrader", "build_vectorizer"]
@@ -97,8 +97,9 @@ class ClassifierGrader:
             return GraderResult.non_result(
                 self.name, self.version, Status.NOT_EVALUABLE, "empty_reply"
             )
-        scores = await offload(
-            self.probabilities, exchange.reply.text, exchange.last_user_text()
+        reply, prompt = exchange.reply.text, exchange.last_user_text()
+        scores = await run_cpu(
+            len(reply) + len(prompt), self.probabilities, reply, prompt
         )
         verdicts = tuple(
             _verdict(model, scores[model.category]) for model in self.artefact.models

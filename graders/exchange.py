@@ -50,6 +50,12 @@ class Exchange:
         """The continuation, or the reply alone when there is none."""
         return self.continuation or (self.reply,)
 
+    @property
+    def chars(self) -> int:
+        """Characters of text in the prefix, the continuation and the reply."""
+        turns = (*self.prefix, *self.continuation, self.reply)
+        return sum(len(turn.text) for turn in turns)
+
     def last_user_text(self) -> str:
         """The text of the last user turn before the reply, or an empty string."""
         for turn in reversed(self.prefix):

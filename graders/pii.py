@@ -27,9 +27,10 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from bisect import bisect_right
 from collections.abc import Callable
-from functools import cache, lru_cache, partial
+from functools import lru_cache, partial
 from typing import Any, NamedTuple, cast
 
 import spacy
@@ -222,8 +223,22 @@ class _DeferredArtifacts(NlpArtifacts):
         return getattr(self._built, name)
 
 
-@cache
+_PER_THREAD = threading.local()
+
+
 def _analyzer() -> AnalyzerEngine:
+    """This thread's presidio analyzer, so no engine is shared between threads.
+
+    Grading runs on the event loop's thread and on the grading thread
+    (`graders.offload`).
+    """
+    engine: AnalyzerEngine | None = getattr(_PER_THREAD, "analyzer", None)
+    if engine is None:
+        engine = _PER_THREAD.analyzer = _build_analyzer()
+    return engine
+
+
+def _build_analyzer() -> AnalyzerEngine:
     recognizers: list[EntityRecognizer] = [
         _OfflineEmailRecognizer(),
         PhoneRecognizer(),

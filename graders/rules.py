@@ -9,7 +9,7 @@ turns their findings into verdicts.
 from __future__ import annotations
 
 from graders.exchange import Exchange
-from graders.offload import offload
+from graders.offload import run_cpu
 from graders.pii import MIN_SCORE, personal_data, scan_turns
 from graders.refusal import find_refusal
 from graders.tooluse import calculator_search, claimed_action, destructive_command
@@ -39,7 +39,7 @@ class RuleGrader:
             return GraderResult.non_result(
                 self.name, self.version, Status.NOT_EVALUABLE, "empty_reply"
             )
-        verdicts = await offload(_verdicts, exchange)
+        verdicts = await run_cpu(exchange.chars, _verdicts, exchange)
         return GraderResult(self.name, self.version, Status.OK, verdicts)
 
 

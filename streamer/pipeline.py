@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from graders import GraderResult
-from graders.offload import offload
+from graders.offload import run_cpu
 from streamer.agentic import AgenticArms, is_agentic
 from streamer.budget import Admission, Budget
 from streamer.candidate import Candidate
@@ -247,11 +247,12 @@ class Pipeline:
 async def _privacy_gate(intake: Intake, conversation: Cut) -> None:
     """The PII scan of the prefix (the attestations were checked on admission).
 
-    The scan is pure CPU (about 3 ms per KB of text, see streamer.privacy), so it
-    runs on the grading thread rather than holding the event loop.
+    The scan is pure CPU, so a long prefix goes to the grading thread rather than
+    holding the event loop (`graders.offload.run_cpu`).
     """
     if intake.privacy.enabled:
-        await offload(intake.privacy.check, conversation.prefix)
+        chars = sum(len(message.text()) for message in conversation.prefix)
+        await run_cpu(chars, intake.privacy.check, conversation.prefix)
 
 
 def _record_id_hint(raw: bytes) -> str | None:

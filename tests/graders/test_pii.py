@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import threading
 
 import pytest
 from presidio_analyzer.nlp_engine import SpacyNlpEngine
@@ -48,7 +49,7 @@ def test_detection_needs_no_network(monkeypatch: pytest.MonkeyPatch) -> None:
         raise OSError("network disabled in this test")
 
     monkeypatch.setattr(socket.socket, "connect", refuse)
-    pii._analyzer.cache_clear()
+    monkeypatch.setattr(pii, "_PER_THREAD", threading.local())  # build afresh
 
     found = personal_data("mail jane.doe@example.com or call (415) 555-0134")
 
@@ -110,3 +111,14 @@ def test_equal_turns_share_one_scan() -> None:
     again = (Turn("user", "call me on (512) 321-1199"),)
 
     assert scan_turns(first) is scan_turns(again)
+
+
+def test_each_thread_gets_its_own_analyzer() -> None:
+    here = pii._analyzer()
+    elsewhere: list[object] = []
+    thread = threading.Thread(target=lambda: elsewhere.append(pii._analyzer()))
+    thread.start()
+    thread.join()
+
+    assert pii._analyzer() is here
+    assert elsewhere[0] is not here
