@@ -33,7 +33,7 @@ from streamer.samples import sample_path
 from streamer.settings import Settings
 from streamer.stack import LocalStack, scrape
 from streamer.standin import STANDIN_MODEL
-from tests.integration.forecasts import frozen_forecast
+from tests.forecasts import frozen_forecast
 
 pytestmark = pytest.mark.integration
 

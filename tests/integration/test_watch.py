@@ -12,7 +12,7 @@ from streamer.graded import LIVE_ARM
 from streamer.replay import replay
 from streamer.samples import sample_path
 from streamer.stack import LocalStack, Samples, labels, scrape
-from tests.integration.forecasts import frozen_forecast
+from tests.forecasts import frozen_forecast
 
 pytestmark = pytest.mark.integration
 

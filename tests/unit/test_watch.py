@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import numpy as np
 import pytest
 from prometheus_client import CollectorRegistry
 
-from estimators import CategoryForecast, Forecast, proportion_interval
+from estimators import Forecast, proportion_interval
 from streamer.graded import LIVE_ARM
 from streamer.metrics import Metrics
 from streamer.tally import Counts, Tally
 from streamer.watch import Watch, WatchGauges, WatchPlan
+from tests.forecasts import one_band_forecast
 
 HOUR = 3600
 SHADOW = "shadow:cand"
@@ -158,26 +157,7 @@ def test_without_baseline_events_a_category_is_not_watched() -> None:
 
 
 def forecast(low: float, high: float) -> Forecast:
-    band = CategoryForecast(
-        category="refusal",
-        events=20,
-        trials=1000,
-        rate=(low + high) / 2,
-        low=low,
-        high=high,
-        floor=0.003,
-        below_floor=False,
-        correction=1.0,
-        log_sigma=0.3,
-    )
-    return Forecast(
-        id="f1",
-        created_at=datetime(2026, 12, 1, tzinfo=UTC),
-        model="prod",
-        level=0.9,
-        structural_sigma=0.2,
-        categories=(band,),
-    )
+    return one_band_forecast("prod", low, high)
 
 
 def test_a_forecast_band_is_pinned_on_the_shadow_arm() -> None:

@@ -1,4 +1,4 @@
-"""A frozen forecast file with one band, for the worker's `forecast_path`."""
+"""Forecasts with one band, in memory or frozen to a file (`forecast_path`)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from pathlib import Path
 from estimators import CategoryForecast, Forecast
 
 
-def frozen_forecast(
-    path: Path, model: str, low: float, high: float, category: str = "refusal"
-) -> Path:
-    """Write a forecast of `model` whose `category` band is [low, high]."""
+def one_band_forecast(
+    model: str, low: float, high: float, category: str = "refusal"
+) -> Forecast:
+    """A forecast of `model` whose `category` band is [low, high]."""
     rate = (low + high) / 2
     band = CategoryForecast(
         category=category,
@@ -26,7 +26,7 @@ def frozen_forecast(
         correction=1.0,
         log_sigma=0.3,
     )
-    forecast = Forecast(
+    return Forecast(
         id=f"test-{model}-{category}",
         created_at=datetime(2026, 12, 1, tzinfo=UTC),
         model=model,
@@ -34,5 +34,12 @@ def frozen_forecast(
         structural_sigma=0.2,
         categories=(band,),
     )
+
+
+def frozen_forecast(
+    path: Path, model: str, low: float, high: float, category: str = "refusal"
+) -> Path:
+    """Write `one_band_forecast` as a frozen forecast file."""
+    forecast = one_band_forecast(model, low, high, category)
     path.write_text(json.dumps(forecast.to_dict()), encoding="utf-8")
     return path
