@@ -73,10 +73,6 @@ class Pipeline:
         self.budget = budget
         self.metrics = metrics
         self._clock = clock
-        if agentic is not None:
-            # Agent replays are charged to the same budget and counted in the same
-            # metrics as the chats' shadow replies.
-            agentic.account_to(budget, metrics)
 
     async def process(self, raw: bytes) -> Processed:
         """Turn one raw traffic message into its outcome; never raises for bad input."""

@@ -71,6 +71,9 @@ class Runtime:
             policy=call_policy(settings),
             metrics=metrics,
         )
+        # Agent replays are charged to the same budget and counted in the same metrics
+        # as the chats' shadow replies.
+        budget = Budget(budget_limits(settings))
         agentic = None
         if settings.agentic_enabled:
             agentic = build_agentic_arms(
@@ -80,6 +83,8 @@ class Runtime:
                 shadow_arm=settings.shadow_arm,
                 standin=settings.is_standin,
                 pool_size=settings.concurrency,
+                budget=budget,
+                metrics=metrics,
             )
         pipeline = Pipeline(
             candidate,
@@ -89,7 +94,7 @@ class Runtime:
             max_bytes=settings.record_max_bytes,
             intake=Intake.from_settings(settings),
             agentic=agentic,
-            budget=Budget(budget_limits(settings)),
+            budget=budget,
             metrics=metrics,
         )
         categories = sorted(set().union(*(g.categories for g in panel.graders)))

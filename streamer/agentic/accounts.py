@@ -14,8 +14,8 @@ records are admitted and charged here, by the same `streamer.budget.Budget`:
   (requests, tokens, dollars); the candidate's calls are counted when their graded
   records are published (`Metrics.observe_graded`), as for chats.
 
-The pipeline hands its budget and metrics over once (`AgenticArms.account_to`);
-until then, or without them, every record is replayed and nothing is counted.
+The worker's runtime passes the pipeline's own budget and metrics to
+`build_agentic_arms`; without them every record is replayed and nothing is counted.
 """
 
 from __future__ import annotations

@@ -33,10 +33,9 @@ from streamer.agentic.accounts import ReplayAccounts
 from streamer.agentic.realism_sampler import RealismSampler
 from streamer.agentic.replay import Continuation, Replayer
 from streamer.agentic.tooldb import ToolDatabase
-from streamer.budget import Admission, Budget
+from streamer.budget import Admission
 from streamer.cutpoints import CutPoint, CutPolicy, choose_cuts
 from streamer.graded import LIVE_ARM, GradedRecord
-from streamer.metrics import Metrics
 from streamer.panel import GraderPanel, category_flags
 from streamer.reasons import Reason
 from streamer.records import Message, TrafficRecord
@@ -80,16 +79,6 @@ class AgenticArms:
         self.accounts = accounts or ReplayAccounts()
         self.realism = realism
         self._clock = clock
-
-    def account_to(self, budget: Budget | None, metrics: Metrics | None) -> None:
-        """Charge replays to `budget`; count them and the realism checks in `metrics`.
-
-        The pipeline passes its own, so chats and agent records share both.
-        """
-        self.accounts.budget = budget
-        self.accounts.metrics = metrics
-        if self.realism is not None:
-            self.realism.initialise_metrics()
 
     async def grade(self, record: TrafficRecord) -> tuple[GradedRecord, ...]:
         """Every graded record of one agentic record: two per cut, live first.

@@ -4,9 +4,9 @@
 (defaults where a setting does not exist yet), and `build_agentic_arms` wires the
 database, the tool simulator, the replay loop, the two arms and, when a judge
 endpoint is set and `agentic_realism_share` is above 0, the realism checks around
-the worker's candidate and grader panel. The pipeline hands the arms its budget and
-metrics (`AgenticArms.account_to`), sends every record with tools to
-`AgenticArms.grade`, and the worker closes them with the candidate.
+the worker's candidate and grader panel, charging the pipeline's budget and counting
+in its metrics. The pipeline sends every record with tools to `AgenticArms.grade`,
+and the worker closes them with the candidate.
 """
 
 from __future__ import annotations
@@ -23,8 +23,9 @@ from streamer.agentic.realism_sampler import RealismSampler
 from streamer.agentic.replay import Generator, Replayer, ReplayLimits
 from streamer.agentic.simulator import ToolSimulator
 from streamer.agentic.tooldb import Scope, ToolDatabase
-from streamer.budget import TokenPrices
+from streamer.budget import Budget, TokenPrices
 from streamer.cutpoints import parse_policy
+from streamer.metrics import Metrics
 from streamer.panel import GraderPanel
 
 
@@ -85,6 +86,8 @@ def build_agentic_arms(
     shadow_arm: str,
     standin: bool,
     pool_size: int = 8,
+    budget: Budget | None = None,
+    metrics: Metrics | None = None,
 ) -> AgenticArms:
     """The agentic arms around a worker's candidate and panel.
 
@@ -112,6 +115,8 @@ def build_agentic_arms(
             config.tool_simulator_dollars_per_1k_prompt_tokens,
             config.tool_simulator_dollars_per_1k_completion_tokens,
         ),
+        budget=budget,
+        metrics=metrics,
     )
     realism = None
     if config.realism_enabled:
@@ -128,6 +133,7 @@ def build_agentic_arms(
             max_tool_results=config.agentic_realism_max_tool_results,
             time_limit_s=config.agentic_max_seconds,
         )
+        realism.initialise_metrics()
     terminal = frozenset(
         name.strip()
         for name in config.agentic_terminal_tools.split(",")

@@ -57,6 +57,7 @@ async def grade_under(
     model = ModelToolSimulator(
         ChatEndpoint(base_url=url, model=STANDIN_TOOL_SIMULATOR_MODEL, api_key="unused")
     )
+    metrics = Metrics(CollectorRegistry())
     arms = AgenticArms(
         Replayer(make(url), ToolSimulator(ToolDatabase(), model)),
         GraderPanel([TrajectoryGrader()], load_taxonomy()),
@@ -67,10 +68,10 @@ async def grade_under(
         accounts=ReplayAccounts(
             simulator_model=STANDIN_TOOL_SIMULATOR_MODEL,
             simulator_prices=SIMULATOR_PRICES,
+            budget=budget,
+            metrics=metrics,
         ),
     )
-    metrics = Metrics(CollectorRegistry())
-    arms.account_to(budget, metrics)
 
     graded = await arms.grade(record)
     await arms.close()

@@ -61,7 +61,13 @@ async def run_worker(
             max_bytes=MAX_BYTES,
             intake=Intake(max_bytes=MAX_BYTES, privacy=PrivacyScan(enabled=False)),
             agentic=build_agentic_arms(
-                config, candidate, panel, shadow_arm=SHADOW, standin=True
+                config,
+                candidate,
+                panel,
+                shadow_arm=SHADOW,
+                standin=True,
+                budget=budget,
+                metrics=metrics,
             ),
             budget=budget,
             metrics=metrics,
