@@ -61,6 +61,10 @@ class Estimates:
             self._ledgers[partition] = ledger
         return ledger
 
+    def hole(self, partition: int) -> int | None:
+        """The lowest uncounted offset below a counted one (`Ledger.hole`)."""
+        return self.ledger(partition).hole()
+
     def counted(self, partition: int, offset: int) -> bool:
         """Whether this offset's outcome is already in the estimates."""
         return self.ledger(partition).counted(offset)

@@ -40,6 +40,10 @@ class Ledger:
         """Whether the record at `offset` is already in the tally."""
         return offset <= self.watermark or offset in self.above
 
+    def hole(self) -> int | None:
+        """The lowest offset not counted below one that is, if there is one."""
+        return self.watermark + 1 if self.above else None
+
     def count(self, offset: int, graded: tuple[GradedRecord, ...]) -> bool:
         """Count a record's graded replies once; False if already counted."""
         if self.counted(offset):

@@ -151,6 +151,12 @@ class Metrics:
             "Traffic records being processed by this worker.",
             registry=registry,
         )
+        self.reread = Counter(
+            "depsim_partition_rereads",
+            "Times a traffic partition was read again from a record that never "
+            "reached the agents.",
+            registry=registry,
+        )
         self.redelivered = Counter(
             "depsim_records_redelivered",
             "Traffic records received again after their outcome was counted, and "

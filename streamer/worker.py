@@ -5,6 +5,10 @@ record is dead-lettered instead of wedging the consumer. `concurrency` agents sh
 the stream: that many records are in flight per worker, and faust commits an offset
 only once every record before it has been acknowledged, after flushing what those
 records produced, ledger changes included (see `streamer.ledger`).
+
+A record is acknowledged only after it was counted (or found counted already): an
+agent cancelled mid-record, on stop or in a rebalance, leaves it unacknowledged, so
+it comes again instead of being committed unprocessed.
 """
 
 from __future__ import annotations
@@ -15,10 +19,13 @@ import time
 from typing import Any
 
 import faust
-from faust.types import AppT
+from faust.types import AppT, Message
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from streamer import transport
+from streamer.errors import DepsimError
 from streamer.graded import DeadLetter
+from streamer.inflight import Holes, InFlight
 from streamer.lag import export_consumer_health
 from streamer.pipeline import Processed
 from streamer.reasons import Reason
@@ -29,10 +36,20 @@ log = logging.getLogger(__name__)
 
 LEDGER_TABLE = "ledger"
 WINDOWS_TABLE = "windows"
+# How often partitions are checked for records that never reached the agents, and
+# how long such a hole must stay before its partition is read again.
+HOLE_CHECK_S = 2.0
+HOLE_GRACE_S = 10.0
 
 
-def build_app(settings: Settings, runtime: Runtime) -> faust.App:
-    """A faust app that runs `runtime` on every traffic record."""
+def build_app(
+    settings: Settings, runtime: Runtime, work: InFlight | None = None
+) -> faust.App:
+    """A faust app that runs `runtime` on every traffic record.
+
+    `work` tracks the records being handled, so that a drain can wait for them.
+    """
+    work = work if work is not None else InFlight()
     app = faust.App(
         settings.group_id,
         broker=_broker_url(settings.bootstrap_servers),
@@ -107,20 +124,67 @@ def build_app(settings: Settings, runtime: Runtime) -> faust.App:
                 )
             )
 
-    @app.agent(traffic, concurrency=settings.concurrency)
-    async def shadow_evaluate(stream: Any) -> None:
-        async for event in stream.events():
-            partition, offset = event.message.partition, event.message.offset
+    async def handle(message: Message) -> None:
+        """Grade and count the record in `message`, unless it is counted already."""
+        partition, offset = message.partition, message.offset
+        async with work.record(partition, offset):
             estimates.received(partition, offset)
             if estimates.counted(partition, offset):
                 runtime.metrics.redelivered.inc()
-                continue
+            else:
+                processed = await process(message.value or b"", partition, offset)
+                await publish(processed)
+                at = message.timestamp or time.time()
+                counted = estimates.count(partition, offset, processed, at)
+                runtime.account(processed, counted)
 
-            processed = await process(event.value, partition, offset)
-            await publish(processed)
-            at = event.message.timestamp or time.time()
-            counted = estimates.count(partition, offset, processed, at)
-            runtime.account(processed, counted)
+        guarded(app).handled(message)
+
+    @app.agent(traffic, concurrency=settings.concurrency)
+    async def shadow_evaluate(stream: Any) -> None:
+        consumer = guarded(app)
+        consumer.guarded_topics.add(settings.traffic_topic)
+
+        async for event in stream.noack().events():
+            if not work.closed:
+                await handle(event.message)
+            await stream.ack(event)  # released unless handled
+
+    holes = Holes(grace_s=HOLE_GRACE_S)
+
+    async def read_holes_again() -> None:
+        # A record the ledger lacks below records it counted, and that nobody is
+        # handling, never reached the agents (faust skipped or dropped it around a
+        # start, a stop or a rebalance): the partition is read again from there.
+        consumer = guarded(app)
+        while True:
+            await asyncio.sleep(HOLE_CHECK_S)
+            if app.rebalancing or work.closed:
+                continue
+            for tp in consumer.assignment():
+                if tp.topic != settings.traffic_topic:
+                    continue
+                hole = estimates.hole(tp.partition)
+                busy = hole is not None and work.holds(tp.partition, hole)
+                offset = holes.due(tp.partition, None if busy else hole)
+                if offset is None:
+                    continue
+                log.warning(
+                    "record at %d/%d never reached the agents: reading from it again",
+                    tp.partition,
+                    offset,
+                )
+                runtime.metrics.reread.inc()
+                await consumer.seek(tp, offset)
+
+    app.task(read_holes_again)
+
+    async def release_connections(
+        sender: Any, /, *args: Any, signal: Any, **kwargs: Any
+    ) -> None:
+        await runtime.close()  # after the consumer stopped: nothing calls out now
+
+    app.on_before_shutdown.connect(release_connections)
 
     export_consumer_health(app, runtime.metrics, settings.traffic_topic)
 
@@ -178,24 +242,38 @@ class TableWindowStore:
         self._table.pop(f"{self._topic}:{partition}:{start}", None)
 
 
+def guarded(app: AppT) -> transport.Consumer:
+    """The app's consumer, which must be depsim's guarded one."""
+    consumer = app.consumer
+    if not isinstance(consumer, transport.Consumer):
+        raise DepsimError(f"the worker needs the {transport.SCHEME}:// transport")
+    return consumer
+
+
 def _broker_url(bootstrap_servers: str) -> str:
-    return ";".join(f"kafka://{server}" for server in bootstrap_servers.split(","))
+    servers = bootstrap_servers.split(",")
+    return ";".join(f"{transport.SCHEME}://{server}" for server in servers)
 
 
 class DrainingWorker(faust.Worker):
     """A faust worker that finishes in-flight records on SIGTERM before stopping.
 
-    faust's own stop cancels the agents and commits what was acknowledged: records
-    in flight are redelivered to the next owner (and counted once, thanks to the
-    ledgers), which wastes their candidate calls. On SIGTERM this worker first does
-    what faust does before giving up partitions in a rebalance: stop fetching, drop
-    buffered events that have not started, and wait until every started record is
-    acknowledged, committing as they are. It waits at most `grace_s`, then stops the
-    usual way; what is still in flight then is redelivered.
+    On SIGTERM this worker stops fetching, lets the agents finish the records they
+    hold, releases the buffered ones for the partitions' next owner, and commits;
+    only then does it stop the usual way, so a restart neither loses nor grades
+    again what was in flight. It waits at most `grace_s`; records still in flight
+    then are cancelled unacknowledged and come again (counted once, thanks to the
+    ledgers, though their graded records are published twice).
+
+    faust's flow control is left alone: events a stream takes while it is
+    suspended are skipped (see `streamer.transport`).
     """
 
-    def __init__(self, app: faust.App, *, grace_s: float, **kwargs: Any) -> None:
+    def __init__(
+        self, app: faust.App, *, work: InFlight, grace_s: float, **kwargs: Any
+    ) -> None:
         super().__init__(app, **kwargs)
+        self.work = work
         self.grace_s = grace_s
         self._draining = False
 
@@ -209,7 +287,7 @@ class DrainingWorker(faust.Worker):
         started = time.monotonic()
         try:
             async with asyncio.timeout(self.grace_s):
-                await _drain(self.app)
+                await _drain(self.app, self.work)
             log.info("drained in %.1fs", time.monotonic() - started)
         except TimeoutError:
             log.warning("records still in flight after %.0fs: stopping", self.grace_s)
@@ -218,24 +296,23 @@ class DrainingWorker(faust.Worker):
         super()._on_sigterm()
 
 
-async def _drain(app: AppT) -> None:
-    consumer = app.consumer
+async def _drain(app: AppT, work: InFlight) -> None:
+    consumer = guarded(app)
     assignment = consumer.assignment()
-    if not assignment:
-        return
-    consumer.stop_flow()
-    app.flow_control.suspend()
-    consumer.pause_partitions(assignment)
-    app.flow_control.clear()
-    await consumer.wait_empty()
+    if assignment:
+        consumer.pause_partitions(assignment)
+    await work.close()
+    await consumer.commit()
 
 
 def run_worker(settings: Settings) -> None:
     """Run the worker until SIGINT or SIGTERM; on SIGTERM, drain, commit, stop."""
     runtime = Runtime.from_settings(settings)
-    app = build_app(settings, runtime)
+    work = InFlight()
+    app = build_app(settings, runtime, work)
     worker = DrainingWorker(
         app,
+        work=work,
         grace_s=settings.shutdown_grace_s,
         loglevel=settings.log_level,
         quiet=True,
