@@ -5,7 +5,8 @@ them all), which keeps cost at one call per reply. The reply is parsed tolerantl
 (`graders.judge_output`); an unreadable or incomplete answer is asked for once
 more, then the best answer read is used, or the result is a `grader_error`. A
 judge may not be the candidate model: a model grading its own replies would share
-their blind spots, so that configuration is refused when the judge is built.
+their blind spots, so that configuration is refused when the judge is built. The
+endpoint is called as `graders.chat_api` calls every model depsim talks to.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 import httpx2
 import openai
 
+from graders.chat_api import Failure, classify, pooled_client, post_completion
 from graders.errors import JudgeConfigError, JudgeOutputError
 from graders.exchange import Exchange
 from graders.judge_output import ParsedJudgement, parse_judge_output
@@ -84,16 +86,13 @@ class LLMJudge:
         self.categories = frozenset(category.id for category in categories)
         digest = hashlib.sha256(rubric(self.rubric).encode("utf-8")).hexdigest()
         self.version = f"{endpoint.model}+rubric.{digest[:8]}"
-        limits = httpx2.Limits(
-            max_connections=endpoint.concurrency,
-            max_keepalive_connections=endpoint.concurrency,
-        )
-        self._client = openai.AsyncOpenAI(
+        self._client = pooled_client(
             base_url=endpoint.base_url,
             api_key=endpoint.api_key,
-            timeout=endpoint.timeout_s,
+            timeout_s=endpoint.timeout_s,
             max_retries=endpoint.max_retries,
-            http_client=http_client or httpx2.AsyncClient(limits=limits),
+            pool_size=endpoint.concurrency,
+            http_client=http_client,
         )
         self._slots = asyncio.Semaphore(endpoint.concurrency)
 
@@ -151,14 +150,19 @@ class LLMJudge:
         }
         if self.endpoint.json_mode:
             request["response_format"] = {"type": "json_object"}
-        async with self._slots:
-            response = await self._client.chat.completions.create(**request)
+        try:
+            async with self._slots:
+                response = await post_completion(self._client, request)
+        except openai.APIError as exc:
+            if classify(exc) is not Failure.MALFORMED:
+                raise
+            raise JudgeOutputError("unreadable", "not a whole completion") from exc
+
         if not response.choices:
             raise JudgeOutputError("empty")
-        message = response.choices[0].message
-        if getattr(message, "refusal", None):
+        if response.refusal:
             raise JudgeOutputError("judge_refused")
-        return message.content or ""
+        return response.text or ""
 
     def _non_result(self, status: Status, reason: str) -> GraderResult:
         return GraderResult.non_result(self.name, self.version, status, reason)
@@ -180,11 +184,12 @@ def _model_key(model: str) -> str:
     return model.strip().lower().rsplit("/", 1)[-1].split("@", 1)[0]
 
 
+_REASONS = {  # a MALFORMED body is an unreadable answer (`_ask`); the rest fail
+    Failure.RATE_LIMITED: "judge_rate_limited",
+    Failure.UNAVAILABLE: "judge_unavailable",
+    Failure.REJECTED: "judge_rejected",
+}
+
+
 def _api_reason(exc: openai.APIError) -> str:
-    if isinstance(exc, openai.RateLimitError):
-        return "judge_rate_limited"
-    if isinstance(exc, openai.APIConnectionError | openai.InternalServerError):
-        return "judge_unavailable"
-    if isinstance(exc, openai.APIStatusError):
-        return "judge_rejected"
-    return "judge_failed"
+    return _REASONS.get(classify(exc), "judge_failed")

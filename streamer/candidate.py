@@ -1,9 +1,10 @@
 """The candidate model behind any OpenAI-compatible endpoint, via the `openai` client.
 
 One `AsyncOpenAI` client per worker keeps a pool of kept-alive connections sized to
-the worker's concurrency, over openai's aiohttp transport (the cheaper in CPU).
-Errors from the client are translated here, once, into depsim's `GenerationError`
-tree, and one retry policy applies (the client's own retries are off):
+the worker's concurrency, set up, called and classified as `graders.chat_api` does
+for every model depsim calls. Its failures are translated here, once, into depsim's
+`GenerationError` tree, and one retry policy applies (the client's own retries are
+off):
 
 - 429 waits the endpoint's `Retry-After`; 5xx and connection errors wait a jittered
   exponential back-off up to a cap (tenacity), both for at most `max_retries` more
@@ -27,7 +28,7 @@ from typing import Any
 
 import httpx2
 import openai
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
@@ -36,6 +37,7 @@ from tenacity import (
     wait_random_exponential,
 )
 
+from graders import chat_api
 from streamer.breaker import CircuitBreaker
 from streamer.errors import (
     DepsimError,
@@ -54,7 +56,6 @@ log = logging.getLogger(__name__)
 
 ROLE = "candidate"
 QUOTA_CODE = "insufficient_quota"
-COMPLETIONS_PATH = "/chat/completions"
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,28 +82,6 @@ class CallPolicy:
     quota_recheck_s: float = 300.0
 
 
-class _Choice(BaseModel):
-    finish_reason: str | None = None
-    message: dict[str, Any]
-
-
-class _Usage(BaseModel):
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-
-
-class _Completion(BaseModel):
-    """The parts of a chat completion depsim reads, checked as the body is parsed.
-
-    Read straight from the body's JSON: building the client's full `ChatCompletion`
-    model for every reply cost a fifth of the call's CPU (bench/throughput.py).
-    """
-
-    model: str = ""
-    choices: list[_Choice] = []
-    usage: _Usage | None = None
-
-
 class Candidate:
     """Regenerates replies with one model at one OpenAI-compatible endpoint."""
 
@@ -121,9 +100,6 @@ class Candidate:
         metrics: Metrics | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        limits = httpx2.Limits(
-            max_connections=pool_size, max_keepalive_connections=pool_size
-        )
         self.model = model
         self.policy = policy or CallPolicy(deadline_s=timeout_s)
         self._max_tokens = max_tokens
@@ -137,12 +113,13 @@ class Candidate:
             on_change=self._breaker_changed,
             clock=clock,
         )
-        self._client = openai.AsyncOpenAI(
+        self._client = chat_api.pooled_client(
             base_url=base_url,
             api_key=api_key,
-            timeout=timeout_s,
+            timeout_s=timeout_s,
             max_retries=0,  # one retry policy: ours, below
-            http_client=http_client or _pooled_client(limits),
+            pool_size=pool_size,
+            http_client=http_client,
         )
 
     async def generate(
@@ -189,7 +166,7 @@ class Candidate:
         """Close the connection pool; safe to call twice."""
         await self._client.close()
 
-    async def _call_with_retries(self, request: dict[str, Any]) -> _Completion:
+    async def _call_with_retries(self, request: dict[str, Any]) -> chat_api.Completion:
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self._max_retries + 1),
             wait=_RetryAfterOrBackoff(
@@ -204,24 +181,15 @@ class Candidate:
                 return await self._call_once(request)
         raise AssertionError("tenacity ends with a result or an exception")
 
-    async def _call_once(self, request: dict[str, Any]) -> _Completion:
+    async def _call_once(self, request: dict[str, Any]) -> chat_api.Completion:
         """One POST of the request as it stands, and the completion it got.
 
-        The body is JSON-ready already (`Message.to_openai`), so it is posted as is:
-        `chat.completions.create` would walk it against the client's TypedDicts
-        first, which cost more CPU than the rest of the call (bench/throughput.py).
+        `Message.to_openai` made the body JSON-ready, so it is posted as is.
         """
         try:
-            response = await self._client.post(
-                COMPLETIONS_PATH, cast_to=httpx2.Response, body=request
-            )
-            return _Completion.model_validate_json(response.content)
+            return await chat_api.post_completion(self._client, request)
         except openai.APIError as exc:
             raise _translate(exc) from exc
-        except ValidationError as exc:  # JSON cut short, or not a completion
-            raise IncompleteReply("the reply body was not a whole completion") from exc
-        except ValueError as exc:  # a 200 whose body ends before its JSON does
-            raise IncompleteReply("the reply body was cut off") from exc
 
     def _count_retry(self, state: RetryCallState) -> None:
         error = state.outcome.exception() if state.outcome else None
@@ -256,16 +224,6 @@ class Candidate:
             self._metrics.set_circuit_open(ROLE, self.model, is_open)
 
 
-def _pooled_client(limits: httpx2.Limits) -> httpx2.AsyncClient:
-    """The HTTP client of the candidate's calls: httpx's interface, aiohttp's wire.
-
-    openai's aiohttp transport parses responses in C; on the benchmark it cost
-    a fifth less CPU per call than httpx's own (bench/throughput.py). Redirects
-    are not followed, as with a plain httpx client.
-    """
-    return openai.DefaultAioHttpClient(limits=limits, follow_redirects=False)
-
-
 class _RetryAfterOrBackoff:
     """Wait what a 429 asked for, else a jittered exponential back-off."""
 
@@ -284,20 +242,19 @@ def _is_retriable(error: BaseException) -> bool:
     return isinstance(error, DepsimError) and error.retriable
 
 
-def _generation(response: _Completion, latency_s: float) -> Generation:
+def _generation(response: chat_api.Completion, latency_s: float) -> Generation:
     if not response.choices:
         raise IncompleteReply("the endpoint returned no choices")
     choice = response.choices[0]
     if choice.finish_reason == "length":
         raise IncompleteReply("the reply was cut at the token limit")
 
-    usage = response.usage
     return Generation(
         message=_reply_message(choice.message),
         model=response.model,
         finish_reason=str(choice.finish_reason),
-        prompt_tokens=usage.prompt_tokens if usage else 0,
-        completion_tokens=usage.completion_tokens if usage else 0,
+        prompt_tokens=response.prompt_tokens,
+        completion_tokens=response.completion_tokens,
         latency_s=latency_s,
     )
 
@@ -322,23 +279,31 @@ def _reply_message(raw: dict[str, Any]) -> Message:
         raise IncompleteReply("the reply message was not a chat message") from exc
 
 
+def generation_error(exc: openai.APIError) -> GenerationError:
+    """The client's error as depsim's, keeping the endpoint's words out.
+
+    A 429 is plain `RateLimited` here; the candidate reads its quota code and
+    `Retry-After` first (`_translate`). The helper models' endpoint uses this as is.
+    """
+    failure = chat_api.classify(exc)
+    if failure is chat_api.Failure.RATE_LIMITED:
+        return RateLimited("the endpoint is rate limiting")
+    if failure is chat_api.Failure.UNAVAILABLE:
+        return EndpointUnavailable(chat_api.describe(exc))
+    if failure is chat_api.Failure.REJECTED:
+        return EndpointRejected(chat_api.describe(exc))
+    if failure is chat_api.Failure.MALFORMED:
+        return IncompleteReply("the reply body was not a whole completion")
+    return GenerationError(chat_api.describe(exc))
+
+
 def _translate(exc: openai.APIError) -> GenerationError:
-    """Map the client's errors onto depsim's, keeping the endpoint's words out."""
-    if isinstance(exc, openai.RateLimitError):
-        if _error_code(exc) == QUOTA_CODE:
-            return QuotaExhausted("the endpoint's quota is spent")
-        return RateLimited(
-            "the endpoint is rate limiting", retry_after_s=_retry_after(exc)
-        )
-    if isinstance(exc, openai.APIConnectionError | openai.InternalServerError):
-        return EndpointUnavailable(type(exc).__name__)
-    if isinstance(exc, openai.APIStatusError):
-        if exc.status_code >= 500:
-            return EndpointUnavailable(f"HTTP {exc.status_code}")
-        return EndpointRejected(f"HTTP {exc.status_code}")
-    if isinstance(exc, openai.APIResponseValidationError):
-        return IncompleteReply("the reply body was not a completion")
-    return GenerationError(type(exc).__name__)
+    """`generation_error`, with a 429's quota code and `Retry-After` read."""
+    if not isinstance(exc, openai.RateLimitError):
+        return generation_error(exc)
+    if _error_code(exc) == QUOTA_CODE:
+        return QuotaExhausted("the endpoint's quota is spent")
+    return RateLimited("the endpoint is rate limiting", retry_after_s=_retry_after(exc))
 
 
 def _error_code(exc: openai.APIStatusError) -> str | None:

@@ -1,8 +1,10 @@
 """A plain chat endpoint for depsim's helper models: tool simulator, judges.
 
-Any OpenAI-compatible base URL, through the `openai` client (`AsyncOpenAI`), one
-system and one user message in, text out. Client errors are translated here into
-depsim's `GenerationError` tree, as `streamer.candidate` does for the candidate.
+Any OpenAI-compatible base URL, called as `graders.chat_api` calls every model: a
+pooled `AsyncOpenAI` client, the body posted as built, the reply read lean. One
+system and one user message in, text out. Failures become depsim's
+`GenerationError`s as the candidate's do (`streamer.candidate.generation_error`),
+without the candidate's quota and `Retry-After` handling: the client retries.
 """
 
 from __future__ import annotations
@@ -13,13 +15,9 @@ from typing import Any
 import httpx2
 import openai
 
-from streamer.errors import (
-    EndpointRejected,
-    EndpointUnavailable,
-    GenerationError,
-    IncompleteReply,
-    RateLimited,
-)
+from graders.chat_api import pooled_client, post_completion
+from streamer.candidate import generation_error
+from streamer.errors import IncompleteReply
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,18 +46,16 @@ class ChatEndpoint:
         pool_size: int = 8,
         http_client: httpx2.AsyncClient | None = None,
     ) -> None:
-        limits = httpx2.Limits(
-            max_connections=pool_size, max_keepalive_connections=pool_size
-        )
         self.model = model
         self._max_tokens = max_tokens
         self._temperature = temperature
-        self._client = openai.AsyncOpenAI(
+        self._client = pooled_client(
             base_url=base_url,
             api_key=api_key,
-            timeout=timeout_s,
+            timeout_s=timeout_s,
             max_retries=max_retries,
-            http_client=http_client or httpx2.AsyncClient(limits=limits),
+            pool_size=pool_size,
+            http_client=http_client,
         )
 
     async def complete(self, system: str, user: str) -> Completion:
@@ -75,30 +71,19 @@ class ChatEndpoint:
         if self._temperature is not None:
             request["temperature"] = self._temperature
         try:
-            response = await self._client.chat.completions.create(**request)
+            response = await post_completion(self._client, request)
         except openai.APIError as exc:
-            raise _translate(exc) from exc
+            raise generation_error(exc) from exc
 
-        if not response.choices or response.choices[0].message.content is None:
+        if response.text is None:
             raise IncompleteReply("the endpoint returned no text")
-        usage = response.usage
         return Completion(
-            text=response.choices[0].message.content,
-            model=str(response.model),
-            prompt_tokens=usage.prompt_tokens if usage else 0,
-            completion_tokens=usage.completion_tokens if usage else 0,
+            text=response.text,
+            model=response.model,
+            prompt_tokens=response.prompt_tokens,
+            completion_tokens=response.completion_tokens,
         )
 
     async def close(self) -> None:
         """Close the connection pool; safe to call twice."""
         await self._client.close()
-
-
-def _translate(exc: openai.APIError) -> GenerationError:
-    if isinstance(exc, openai.RateLimitError):
-        return RateLimited("the endpoint is rate limiting")
-    if isinstance(exc, openai.APIConnectionError | openai.InternalServerError):
-        return EndpointUnavailable(type(exc).__name__)
-    if isinstance(exc, openai.APIStatusError):
-        return EndpointRejected(f"HTTP {exc.status_code}")
-    return GenerationError(type(exc).__name__)

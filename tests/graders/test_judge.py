@@ -35,9 +35,10 @@ GOOD = json.dumps(
 
 @dataclass
 class StandInJudge:
-    """Scripted answers: a string is the reply's content, an int an HTTP status."""
+    """Scripted answers: a string is the reply's content, an int an HTTP status,
+    bytes the whole body."""
 
-    script: list[str | int | dict[str, Any]] = field(default_factory=list)
+    script: list[str | int | bytes | dict[str, Any]] = field(default_factory=list)
     requests: list[dict[str, Any]] = field(default_factory=list)
 
     async def completions(self, request: web.Request) -> web.Response:
@@ -46,6 +47,8 @@ class StandInJudge:
         answer = self.script.pop(0) if self.script else GOOD
         if isinstance(answer, int):
             return web.json_response({"error": {"message": "no"}}, status=answer)
+        if isinstance(answer, bytes):
+            return web.Response(body=answer, content_type="application/json")
         message = answer if isinstance(answer, dict) else {"content": answer}
         return web.json_response(
             {
@@ -177,6 +180,19 @@ async def test_an_incomplete_answer_is_retried_and_the_fuller_one_kept(
 
     assert flags(result) == {"refusal": True}
     assert result.extra["missing"] == ["sycophancy"]
+
+
+async def test_a_body_that_is_not_a_completion_is_retried_as_unreadable(
+    stand_in: tuple[StandInJudge, str], judge: LLMJudge
+) -> None:
+    server, _ = stand_in
+    server.script = [b'{"choices": [', b'{"choices": "none"}']
+
+    result = await judge.grade(exchange("I can't help with that."))
+
+    assert result.status is Status.GRADER_ERROR
+    assert result.reason == "unreadable"
+    assert len(server.requests) == 2
 
 
 async def test_an_http_error_is_a_grader_error(
