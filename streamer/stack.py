@@ -89,7 +89,10 @@ class LocalStack:
                 "candidate_model": STANDIN_MODEL,
                 "group_id": f"depsim-local-{os.getpid()}",
                 "web_port": self.web_port,
-                "max_poll_interval_s": 10,
+                # Well above a commit's worst on a loaded 2-core machine (about
+                # 10 s was seen just after a restart): past it the consumer leaves
+                # the group. Joins are bounded by the rebalance timeout instead.
+                "max_poll_interval_s": 60,
                 "session_timeout_s": 10,
                 "rebalance_timeout_s": 10,
                 "record_deadline_s": 8,

@@ -29,9 +29,9 @@ ESTIMATES = (
     "depsim_estimate_graded_replies",
     "depsim_estimate_flagged_replies",
 )
-# Tansu holds a group join for the rebalance timeout (the max poll interval, 10 s in
-# the stack); a session timeout no longer than that expires the members waiting in
-# the join, and the survivor never rejoins. Keep the session above it.
+# Tansu holds a group join for the rebalance timeout (10 s in the stack); a session
+# timeout no longer than that expires the members waiting in the join, and the
+# survivor never rejoins. Keep the session above it.
 OVERRIDES = {"concurrency": 8, "session_timeout_s": 25}
 
 Figures = dict[tuple[str, tuple[tuple[str, str], ...]], float]
