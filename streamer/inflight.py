@@ -30,9 +30,6 @@ class InFlight:
         self._idle = asyncio.Event()
         self._idle.set()
 
-    def __len__(self) -> int:
-        return len(self._handling)
-
     def holds(self, partition: int, offset: int) -> bool:
         """Whether the record at `offset` of `partition` is being handled."""
         return (partition, offset) in self._handling

@@ -124,7 +124,7 @@ def build_app(
                 )
             )
 
-    async def handle(message: Message) -> None:
+    async def handle(message: Message, consumer: transport.Consumer) -> None:
         """Grade and count the record in `message`, unless it is counted already."""
         partition, offset = message.partition, message.offset
         async with work.record(partition, offset):
@@ -138,7 +138,7 @@ def build_app(
                 counted = estimates.count(partition, offset, processed, at)
                 runtime.account(processed, counted)
 
-        guarded(app).handled(message)
+        consumer.handled(message)
 
     @app.agent(traffic, concurrency=settings.concurrency)
     async def shadow_evaluate(stream: Any) -> None:
@@ -147,7 +147,7 @@ def build_app(
 
         async for event in stream.noack().events():
             if not work.closed:
-                await handle(event.message)
+                await handle(event.message, consumer)
             await stream.ack(event)  # released unless handled
 
     holes = Holes(grace_s=HOLE_GRACE_S)
