@@ -25,12 +25,15 @@ from __future__ import annotations
 
 import math
 from functools import lru_cache
+from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy import optimize, sparse, stats
 
 from estimators._errors import EstimatorError
+
+WobbleShape = Literal["normal", "uniform"]
 
 STATES = 120
 _TAIL_Z = 6.0
@@ -47,18 +50,20 @@ def cusum_arl(
     shift: float = 1.0,
     wobble: float = 0.0,
     updates_per_day: int = 24,
+    wobble_shape: WobbleShape = "normal",
 ) -> float:
     """Expected updates until a CUSUM started at 0 reaches `threshold`.
 
     `log_ratio` is ln(rho) for the rate ratio rho the CUSUM is tuned to (> 0 watches
     for rises, < 0 for falls); `expected_per_update` the baseline expected events per
-    update; `shift` the true rate over the baseline; `wobble` the standard deviation
-    of the daily factor on the true rate (normal, mean 1).
+    update; `shift` the true rate over the baseline; `wobble` the size of the daily
+    factor on the true rate: its standard deviation (normal, mean 1) or its half
+    width (uniform on [1 - wobble, 1 + wobble]), by `wobble_shape`.
     """
     block = _block(expected_per_update, updates_per_day)
     steps_per_day = updates_per_day // block
     baseline = expected_per_update * block
-    thetas, weights = wobble_nodes(wobble)
+    thetas, weights = wobble_nodes(wobble, wobble_shape)
     kernels = _Kernels(log_ratio, threshold, baseline, shift * thetas)
 
     if wobble == 0.0:
@@ -80,15 +85,22 @@ def cusum_arl(
     return float(steps[0]) * block
 
 
-def wobble_nodes(wobble: float) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Daily factors and their probabilities: a normal(1, wobble^2) on a grid.
+def wobble_nodes(
+    wobble: float, shape: WobbleShape = "normal"
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Daily factors and their probabilities on a grid.
 
-    z from -6 to 6 in steps of 1/2 with normal weights; the factor is floored at
-    0.02. A grid rather than Gauss-Hermite nodes, because with much traffic the
-    run length changes abruptly with the factor and the tails must be resolved.
+    Normal(1, wobble^2): z from -6 to 6 in steps of 1/2 with normal weights, the
+    factor floored at 0.02. A grid rather than Gauss-Hermite nodes, because with much
+    traffic the run length changes abruptly with the factor and the tails must be
+    resolved. Uniform on [1 - wobble, 1 + wobble]: 25 equal cells' midpoints.
     """
     if wobble == 0.0:
         return np.ones(1), np.ones(1)
+    if shape == "uniform":
+        cells = 2 * round(_TAIL_Z / _Z_STEP) + 1
+        edges = np.linspace(1.0 - wobble, 1.0 + wobble, cells + 1)
+        return (edges[:-1] + edges[1:]) / 2.0, np.full(cells, 1.0 / cells)
     z = np.arange(-_TAIL_Z, _TAIL_Z + 1e-9, _Z_STEP)
     weights = np.exp(-z * z / 2.0)
 

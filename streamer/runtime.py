@@ -131,6 +131,7 @@ class Runtime:
             hold=settings.drift_hold_buckets,
             min_baseline_events=settings.drift_min_baseline_events,
             false_alarms_per_30_days=settings.drift_false_alarms_per_30_days,
+            wobble=settings.drift_wobble,
         )
         return Watch(
             plan,

@@ -123,7 +123,9 @@ class Settings(BaseSettings):
     # bucket closes `window_lateness_s` after its end. Live drift: closed buckets
     # against the first `drift_baseline_buckets` retained ones (a category drifts
     # while its detector alarmed within `drift_hold_buckets`), within a budget of
-    # `drift_false_alarms_per_30_days` for all categories together. With
+    # `drift_false_alarms_per_30_days` for all categories together, calibrated for a
+    # day-to-day wobble of the true rate with sd `drift_wobble` (0 for a steady
+    # rate: faster alarms, more of them if the rate does wobble). With
     # `forecast_path` (a frozen forecast), its band is pinned and misses raised.
     window_seconds: Annotated[int, Field(ge=1, le=86_400)] = 3600
     window_lateness_s: Annotated[float, Field(ge=0)] = 300.0
@@ -133,6 +135,7 @@ class Settings(BaseSettings):
     drift_hold_buckets: Annotated[int, Field(ge=1)] = 24
     drift_min_baseline_events: Annotated[int, Field(ge=1)] = 5
     drift_false_alarms_per_30_days: Positive = 1.0
+    drift_wobble: Annotated[float, Field(ge=0.0, le=0.5)] = 0.2
     forecast_path: Path | None = None
 
     # The worker's web server: /metrics, /health, /ready.

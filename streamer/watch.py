@@ -61,6 +61,7 @@ class WatchPlan:
     hold: int = 24
     min_baseline_events: int = 5
     false_alarms_per_30_days: float = 1.0
+    wobble: float = 0.2
 
     @property
     def updates_per_day(self) -> int:
@@ -252,6 +253,7 @@ class Watch:
         detector = ChangeDetector(
             reference.flagged / reference.graded,
             self._arl0,
+            wobble=self.plan.wobble,
             updates_per_day=self.plan.updates_per_day,
         )
         recent = len(watched) - self.plan.hold

@@ -6,7 +6,7 @@ import math
 import pytest
 
 from estimators import ChangeDetector, EstimatorError, arl0_for_budget, design_cusum
-from estimators._arl import cusum_arl, cusum_delay, cusum_threshold
+from estimators._arl import cusum_arl, cusum_delay, cusum_threshold, wobble_nodes
 
 RISE, FALL = math.log(1.7), math.log(0.5)
 
@@ -41,6 +41,25 @@ class TestCalibration:
         wobbly = cusum_arl(RISE, 8.0, 2.0, wobble=0.2)
 
         assert wobbly < steady
+
+    def test_a_uniform_wobble_costs_less_than_a_normal_one_of_that_size(
+        self,
+    ) -> None:
+        """+-w uniform has a third of the variance of sd w normal, and no tails."""
+        steady = cusum_arl(RISE, 8.0, 2.0)
+
+        uniform = cusum_arl(RISE, 8.0, 2.0, wobble=0.2, wobble_shape="uniform")
+        normal = cusum_arl(RISE, 8.0, 2.0, wobble=0.2, wobble_shape="normal")
+
+        assert normal < uniform < steady
+
+    def test_uniform_wobble_nodes_span_the_band_with_equal_weight(self) -> None:
+        factors, weights = wobble_nodes(0.2, "uniform")
+
+        assert factors.min() > 0.8
+        assert factors.max() < 1.2
+        assert factors.mean() == pytest.approx(1.0)
+        assert weights == pytest.approx(1.0 / factors.size)
 
     def test_a_larger_shift_is_caught_sooner(self) -> None:
         assert cusum_delay(RISE, 8.0, 0.5, 2.0) < cusum_delay(RISE, 8.0, 0.5, 1.5)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from prometheus_client import CollectorRegistry
@@ -26,12 +28,14 @@ def bucket(
     return tally
 
 
-def watch(forecast: Forecast | None = None) -> tuple[Watch, CollectorRegistry]:
+def watch(
+    forecast: Forecast | None = None, plan: WatchPlan = PLAN
+) -> tuple[Watch, CollectorRegistry]:
     registry = CollectorRegistry()
     metrics = Metrics(registry)
     metrics.initialise([(SHADOW, "cand")], ["refusal"])
     made = Watch(
-        PLAN,
+        plan,
         metrics,
         WatchGauges(registry),
         categories=["refusal"],
@@ -144,6 +148,24 @@ def test_a_steady_live_rate_raises_no_drift() -> None:
 
     assert value(registry, "depsim_drift_watching", category="refusal") == 1
     assert drift(registry, "up") == drift(registry, "down") == 0
+
+
+def test_a_plan_for_a_steady_rate_catches_a_rise_the_default_still_weighs() -> None:
+    """Thresholds that allow no day-to-day wobble alarm on less evidence.
+
+    Exactly 2 then 4 flags an hour: the up statistic gains 4 ln 1.7 - 1.4 = 0.72
+    an hour, past the steady threshold (5.6) in 8 hours, the default's (10.2) in 15.
+    """
+    buckets = hours([(2, 1000)] * PLAN.baseline + [(4, 1000)] * 11)
+    now = max(buckets) + HOUR + 61
+    default, default_registry = watch(plan=replace(PLAN, hold=11))
+    steady, steady_registry = watch(plan=replace(PLAN, hold=11, wobble=0.0))
+
+    default.refresh(buckets, now)
+    steady.refresh(buckets, now)
+
+    assert drift(steady_registry, "up") == 1
+    assert drift(default_registry, "up") == 0
 
 
 def test_without_baseline_events_a_category_is_not_watched() -> None:
