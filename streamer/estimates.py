@@ -5,8 +5,10 @@ workers in the group gives the whole stream, which is what Prometheus recording
 rules do. When a partition moves to another worker its ledger moves with it (the
 faust table recovers it there) and leaves this worker's sum at the next refresh.
 
-Counts are exported as each record is counted; rates and their intervals, which
-cost far more to compute, are exported by `refresh`, which runs before every scrape.
+Nothing is exported as a record is counted: `refresh`, which runs before every
+scrape, exports counts, rates and their intervals of the partitions owned then. (A
+record's categories are a score of gauges; setting them per record cost more than
+its ledger bookkeeping.)
 With a window store, each counted record also lands in its time bucket
 (`streamer.windows`), which `buckets` sums over the owned partitions for the
 windows and alerts of `streamer.watch`.
@@ -76,7 +78,7 @@ class Estimates:
         processed: Processed,
         at: float | None = None,
     ) -> bool:
-        """Count one record's outcome once, persist the ledger, export its counts.
+        """Count one record's outcome once and persist the ledger (and its bucket).
 
         `at` is the record's event time (epoch seconds) for its window bucket.
         """
@@ -94,8 +96,6 @@ class Estimates:
             window = self.partition_windows(partition)
             if window is not None:
                 window.add(at, processed.graded)
-        keys = {(g.arm, g.model, c) for g in processed.graded for c in g.flags}
-        self._export_counts(keys)
         return True
 
     def refresh(self, assigned: Iterable[int]) -> None:
@@ -139,22 +139,6 @@ class Estimates:
             return None
         ledger = self._ledgers[partition] = Ledger.from_json(data)
         return ledger
-
-    def _export_counts(self, keys: set[RateKey]) -> None:
-        """Export the counts of `keys` at once; their rates wait for `refresh`.
-
-        Counting runs once per record, so it stays cheap: a rate's interval costs
-        far more than the record's own bookkeeping, and only a scrape reads it.
-        """
-        records = sum(ledger.records for ledger in self._ledgers.values())
-        self.metrics.estimate_records.set(records)
-        for key in keys:
-            counts = Counts()
-            for ledger in self._ledgers.values():
-                if key in ledger.tally.counts:
-                    counts.add(ledger.tally.counts[key])
-            self.metrics.publish_counts(key, counts)
-        self._exported |= keys
 
     def _export(self, total: Tally, keys: set[RateKey]) -> None:
         records = sum(ledger.records for ledger in self._ledgers.values())
