@@ -6,9 +6,9 @@ rules do. When a partition moves to another worker its ledger moves with it (the
 faust table recovers it there) and leaves this worker's sum at the next refresh.
 
 Nothing is exported as a record is counted: `refresh`, which runs before every
-scrape, exports counts, rates and their intervals of the partitions owned then. (A
-record's categories are a score of gauges; setting them per record cost more than
-its ledger bookkeeping.)
+scrape, exports counts, rates and their intervals of the partitions owned then.
+(Setting a record's twenty-odd count gauges as it was counted cost more CPU than its
+ledger bookkeeping.)
 With a window store, each counted record also lands in its time bucket
 (`streamer.windows`), which `buckets` sums over the owned partitions for the
 windows and alerts of `streamer.watch`.
