@@ -30,9 +30,9 @@ only 14 and 50 hours. No fresh CUSUM does much better: from about 0.5 events per
 update (0.35 still works), no rise and threshold both keep a half of the false-alarm
 budget under this wobble and meet G8's delays on a steady rate; under a uniform
 +-20% wobble the limit is about 1 per update (exact run lengths; the frontier rows
-of `python -m bench.estimators_accuracy`). G8 allows about a day there, and a day at
-1.5x from the wobble looks like the start of a sustained 2x. Where the rate is known
-to be steadier, a smaller `wobble` buys speed back.
+of `python -m bench.estimators_accuracy`). G8 allows one or two days there, and a
+day at 1.5x from the wobble looks like the start of a sustained 2x. Where the rate is
+known to be steadier, a smaller `wobble` buys speed back.
 
 The run length depends on the events expected per update, which the detector learns as
 the running mean of b n (or is told via `expected_per_update`); thresholds are
