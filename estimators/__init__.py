@@ -28,6 +28,7 @@ Modules, one concern each (all private; the public names are below):
 from estimators._corrected import CorrectedInterval, corrected_interval
 from estimators._counts import Counts
 from estimators._drift import (
+    DEFAULT_WOBBLE,
     ChangeDetector,
     CusumDesign,
     arl0_for_budget,
@@ -67,6 +68,7 @@ from estimators._weighted import (
 from estimators._windows import WindowCounts
 
 __all__ = [
+    "DEFAULT_WOBBLE",
     "CategoryForecast",
     "ChangeDetector",
     "ConfidenceSequence",

@@ -53,6 +53,8 @@ Direction = Literal["up", "down"]
 
 # Thresholds are calibrated for ARL_SAFETY x the requested ARL0.
 ARL_SAFETY = 1.5
+# The day-to-day wobble (a daily sd) thresholds allow for unless told otherwise.
+DEFAULT_WOBBLE = 0.2
 _BINS_PER_OCTAVE = 8
 
 
@@ -80,7 +82,7 @@ def design_cusum(
     *,
     rise: float = 1.7,
     fall: float = 0.5,
-    wobble: float = 0.2,
+    wobble: float = DEFAULT_WOBBLE,
     updates_per_day: int = 24,
 ) -> CusumDesign:
     """Thresholds so the pair's in-control ARL (with wobble) is >= `arl0` updates.
@@ -142,7 +144,7 @@ class ChangeDetector:
         *,
         rise: float = 1.7,
         fall: float = 0.5,
-        wobble: float = 0.2,
+        wobble: float = DEFAULT_WOBBLE,
         updates_per_day: int = 24,
         expected_per_update: float | None = None,
     ) -> None:

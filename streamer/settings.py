@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from estimators import DEFAULT_WOBBLE
 from streamer.errors import ConfigurationError
 
 DEFAULT_SECRETS_DIR = Path("/run/secrets/depsim")
@@ -135,7 +136,7 @@ class Settings(BaseSettings):
     drift_hold_buckets: Annotated[int, Field(ge=1)] = 24
     drift_min_baseline_events: Annotated[int, Field(ge=1)] = 5
     drift_false_alarms_per_30_days: Positive = 1.0
-    drift_wobble: Annotated[float, Field(ge=0.0, le=0.5)] = 0.2
+    drift_wobble: Annotated[float, Field(ge=0.0, le=0.5)] = DEFAULT_WOBBLE
     forecast_path: Path | None = None
 
     # The worker's web server: /metrics, /health, /ready.

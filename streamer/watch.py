@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from prometheus_client import CollectorRegistry, Gauge
 
 from estimators import (
+    DEFAULT_WOBBLE,
     ChangeDetector,
     Forecast,
     arl0_for_budget,
@@ -61,7 +62,7 @@ class WatchPlan:
     hold: int = 24
     min_baseline_events: int = 5
     false_alarms_per_30_days: float = 1.0
-    wobble: float = 0.2
+    wobble: float = DEFAULT_WOBBLE
 
     @property
     def updates_per_day(self) -> int:
