@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from graders import GraderResult
 
 GRADED_SCHEMA_VERSION = 1
@@ -111,8 +112,8 @@ class GradedRecord:
         }
 
     def to_bytes(self) -> bytes:
-        """The record as UTF-8 JSON."""
-        return json.dumps(self.to_json(), ensure_ascii=False).encode("utf-8")
+        """The record as UTF-8 JSON (orjson: a tenth of `json`'s time, per record)."""
+        return orjson.dumps(self.to_json())
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-import pytest
+import gzip
+import json
+import re
+from pathlib import Path
 
-from graders.refusal import find_refusal
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from graders.refusal import REFUSAL_PATTERN, find_refusal
 
 
 @pytest.mark.parametrize(
@@ -40,3 +47,48 @@ def test_refusal_phrasing_is_found(reply: str) -> None:
 )
 def test_compliance_is_not_a_refusal(reply: str) -> None:
     assert find_refusal(reply) is None
+
+
+# RE2 must find what Python's `re` finds with the same pattern (case-blind, `^` at
+# line starts): checked on every assistant reply shipped with depsim, and on texts
+# built from the patterns' own words.
+_STDLIB = re.compile(REFUSAL_PATTERN)
+_SAMPLE = Path(__file__).parents[2] / "streamer/samples"
+_WORDS = [
+    *sorted(set(re.findall(r"[A-Za-z']+", REFUSAL_PATTERN))),
+    *("you", "that", "request", "\n", ".", ",", "?", "Sorry"),
+]
+_FOLD = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
+
+
+def _stdlib_refusal(text: str) -> str | None:
+    match = _STDLIB.search(text.translate(_FOLD))
+    return match.group() if match else None
+
+
+def _shipped_replies() -> list[str]:
+    replies = []
+    path = _SAMPLE / "hh_rlhf_harmless_test.jsonl.gz"
+    with gzip.open(path, "rt", encoding="utf-8") as lines:
+        for line in lines:
+            for transcript in json.loads(line).values():
+                for turn in transcript.split("\n\nAssistant:")[1:]:
+                    replies.append(turn.split("\n\nHuman:")[0].strip())
+    return replies
+
+
+def test_every_shipped_reply_matches_as_with_the_stdlib_engine() -> None:
+    replies = _shipped_replies()
+
+    found = [find_refusal(reply) for reply in replies]
+
+    assert len(replies) > 10_000
+    assert found == [_stdlib_refusal(reply) for reply in replies]
+    assert sum(match is not None for match in found) > 100
+
+
+@given(st.lists(st.sampled_from(_WORDS), max_size=40).map(" ".join))
+def test_texts_of_the_patterns_words_match_as_with_the_stdlib_engine(
+    text: str,
+) -> None:
+    assert find_refusal(text) == _stdlib_refusal(text)
