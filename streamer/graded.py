@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
+
 from graders import GraderResult
 
 GRADED_SCHEMA_VERSION = 1
