@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import signal
-import time
-from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from streamer.demo import metrics_match, read_outcomes
-from streamer.replay import replay
 from streamer.samples import sample_path
 from streamer.stack import LocalStack
 from streamer.topics import read_topic
+from tests.integration.restart import graded_once_each, stop_mid_stream_and_restart
 
 pytestmark = pytest.mark.integration
 
@@ -36,29 +34,21 @@ def test_sigkill_mid_stream_then_restart_grades_every_record_once(
     with stack:
         settings = stack.settings
         assert settings is not None
-        summary = replay([sample_path()], settings, limit=CONVERSATIONS, progress=False)
-        deadline = time.monotonic() + 120
-        while stack.finished() < CONVERSATIONS // 4:
-            assert time.monotonic() < deadline, "the worker never got going"
-            time.sleep(0.05)
-
-        stack.kill_worker(signal.SIGKILL)
         # Tansu keeps a killed member until its session times out and then rebalances
         # without a new generation, which stalls the restarted consumer; a real Kafka
         # does not. Restart once the dead member is gone.
-        time.sleep(settings.session_timeout_s + 2)
-        stack.start_worker()
-        stack.wait_finished(summary.sent, timeout_s=180)
+        interrupted = stop_mid_stream_and_restart(
+            stack,
+            CONVERSATIONS,
+            signal.SIGKILL,
+            restart_after_s=settings.session_timeout_s + 2,
+            finish_within_s=180,
+        )
         outcomes = read_outcomes(settings)
         agree = metrics_match(outcomes.tally, stack.metrics_url)
         bodies = list(read_topic(settings.bootstrap_servers, settings.graded_topic))
 
-    unique = {(b["record_id"], b["arm"]): b for b in bodies}
-    arms = Counter(arm for _, arm in unique)
-    graded_ids = {body["record_id"] for body in bodies}
     dead_ids = {letter["record_id"] for letter in outcomes.dead_letters}
-    assert graded_ids | dead_ids == set(summary.record_ids)
-    assert not graded_ids & dead_ids
-    graded_count = CONVERSATIONS - len(dead_ids)
-    assert arms == {"live": graded_count, settings.shadow_arm: graded_count}
+    record_ids = interrupted.summary.record_ids
+    assert graded_once_each(bodies, record_ids, dead_ids, settings.shadow_arm)
     assert agree, "estimates differ from the graded topic deduplicated by key"

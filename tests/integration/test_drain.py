@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import signal
-import time
-from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
 from streamer.demo import metrics_match, read_outcomes
-from streamer.replay import replay
 from streamer.samples import sample_path
 from streamer.stack import LocalStack, scrape
 from streamer.topics import read_topic
+from tests.integration.restart import graded_once_each, stop_mid_stream_and_restart
 
 pytestmark = pytest.mark.integration
 
@@ -47,22 +45,12 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Run:
     with stack:
         settings = stack.settings
         assert settings is not None
-        summary = replay([sample_path()], settings, limit=CONVERSATIONS, progress=False)
-        deadline = time.monotonic() + 120
-        while stack.finished() < CONVERSATIONS // 4:
-            assert time.monotonic() < deadline, "the worker never got going"
-            time.sleep(0.05)
-
-        stopping = time.monotonic()
-        stack.kill_worker(signal.SIGTERM)
-        stopped_in = time.monotonic() - stopping
         # A member that left on SIGTERM is gone from the group at once: no need to
-        # wait out its session, unlike after SIGKILL (see test_crash.py).
-        stack.start_worker()
-        stack.wait_finished(summary.sent, timeout_s=300)
+        # wait out its session before the restart, unlike after SIGKILL.
+        interrupted = stop_mid_stream_and_restart(stack, CONVERSATIONS, signal.SIGTERM)
         outcomes = read_outcomes(settings)
         return Run(
-            record_ids=list(summary.record_ids),
+            record_ids=list(interrupted.summary.record_ids),
             dead_ids={letter["record_id"] for letter in outcomes.dead_letters},
             shadow_arm=settings.shadow_arm,
             bodies=list(read_topic(settings.bootstrap_servers, settings.graded_topic)),
@@ -70,17 +58,12 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Run:
                 ("depsim_estimate_records", ())
             ),
             estimates_agree=metrics_match(outcomes.tally, stack.metrics_url),
-            stopped_in_s=stopped_in,
+            stopped_in_s=interrupted.stopped_in_s,
         )
 
 
 def test_a_restart_after_sigterm_grades_every_record_once(run: Run) -> None:
-    unique = {(b["record_id"], b["arm"]) for b in run.bodies}
-    arms = Counter(arm for _, arm in unique)
-    graded = set(run.record_ids) - run.dead_ids  # dead letters: the privacy gate
-
-    assert {record_id for record_id, _ in unique} == graded
-    assert arms == {"live": len(graded), run.shadow_arm: len(graded)}
+    assert graded_once_each(run.bodies, run.record_ids, run.dead_ids, run.shadow_arm)
     assert run.estimate_records == CONVERSATIONS
     assert run.estimates_agree, "estimates differ from the graded topic by key"
 
