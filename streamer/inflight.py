@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 
 
 class InFlight:
@@ -88,3 +88,25 @@ class Holes:
 
         self._seen[partition] = (hole, now)
         return hole
+
+    def due_in(
+        self,
+        partitions: Iterable[int],
+        hole_of: Callable[[int], int | None],
+        work: InFlight,
+    ) -> dict[int, int]:
+        """By partition, the offset to read it again from, for the holes now due.
+
+        `hole_of` gives a partition's lowest uncounted offset below counted ones; an
+        offset an agent is handling is no hole (its grace starts again once done).
+        """
+        due = {}
+        for partition in partitions:
+            hole = hole_of(partition)
+            if hole is not None and work.holds(partition, hole):
+                hole = None
+
+            offset = self.due(partition, hole)
+            if offset is not None:
+                due[partition] = offset
+        return due

@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     max_poll_interval_s: Positive = 300.0
     session_timeout_s: Positive = 45.0
     rebalance_timeout_s: Positive = 60.0
+    # How long the broker may hold a fetch that finds no new record: the longest a
+    # record can wait there on a broker that does not answer as soon as one comes.
+    fetch_max_wait_s: Annotated[float, Field(gt=0, le=10)] = 0.1
 
     # The candidate model, behind any OpenAI-compatible endpoint.
     candidate_base_url: str = "http://127.0.0.1:8400/v1"

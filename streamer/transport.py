@@ -17,7 +17,7 @@ Registered with faust under the URL scheme `depsim` (entry point group
 from __future__ import annotations
 
 import weakref
-from typing import ClassVar
+from typing import Any, ClassVar, cast
 
 from faust.transport.drivers import aiokafka
 from faust.types import ConsumerT, Message
@@ -25,11 +25,32 @@ from faust.types import ConsumerT, Message
 SCHEME = "depsim"
 
 
+class ConsumerThread(aiokafka.AIOKafkaConsumerThread):
+    """faust's consumer thread, with the fetch long-poll the consumer asks for."""
+
+    def _create_worker_consumer(self, transport: Any) -> Any:
+        consumer = super()._create_worker_consumer(transport)
+        # faust fixes the wait at 1.5 s, and a broker that holds a fetch for all of
+        # it when nothing is waiting (the embedded Tansu does) delays every record
+        # by up to that much. aiokafka reads the attribute when the consumer starts.
+        owner = cast(Consumer, self.consumer)
+        consumer._fetch_max_wait_ms = round(owner.fetch_max_wait_s * 1000)
+        return consumer
+
+
 class Consumer(aiokafka.Consumer):
-    """An aiokafka consumer that commits guarded records only once handled."""
+    """An aiokafka consumer that commits guarded records only once handled.
+
+    `fetch_max_wait_s` is how long the broker may hold a fetch that finds nothing
+    new; set it before the consumer starts.
+    """
 
     guarded_topics: set[str]
+    fetch_max_wait_s: float = 1.5
     _handled: weakref.WeakSet[Message]
+
+    def _new_consumer_thread(self) -> ConsumerThread:
+        return ConsumerThread(self, loop=self.loop, beacon=self.beacon)
 
     def __post_init__(self) -> None:
         super().__post_init__()

@@ -67,6 +67,7 @@ def build_app(
         web_bind=settings.web_host,
         web_in_thread=False,
     )
+    guarded(app).fetch_max_wait_s = settings.fetch_max_wait_s
     traffic = app.topic(settings.traffic_topic, key_type=bytes, value_type=bytes)
     graded_topic = app.topic(settings.graded_topic, key_type=bytes, value_type=bytes)
     dead_topic = app.topic(settings.dead_letter_topic, key_type=bytes, value_type=bytes)
@@ -161,21 +162,20 @@ def build_app(
             await asyncio.sleep(HOLE_CHECK_S)
             if app.rebalancing or work.closed:
                 continue
-            for tp in consumer.assignment():
-                if tp.topic != settings.traffic_topic:
-                    continue
-                hole = estimates.hole(tp.partition)
-                busy = hole is not None and work.holds(tp.partition, hole)
-                offset = holes.due(tp.partition, None if busy else hole)
-                if offset is None:
-                    continue
+            assigned = {
+                tp.partition: tp
+                for tp in consumer.assignment()
+                if tp.topic == settings.traffic_topic
+            }
+            due = holes.due_in(assigned, estimates.hole, work)
+            for partition, offset in due.items():
                 log.warning(
                     "record at %d/%d never reached the agents: reading from it again",
-                    tp.partition,
+                    partition,
                     offset,
                 )
                 runtime.metrics.reread.inc()
-                await consumer.seek(tp, offset)
+                await consumer.seek(assigned[partition], offset)
 
     app.task(read_holes_again)
 

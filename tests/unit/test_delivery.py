@@ -24,6 +24,17 @@ def consumer() -> transport.Consumer:
     return built
 
 
+async def test_the_kafka_consumer_long_polls_for_the_wait_it_is_given(
+    consumer: transport.Consumer,
+) -> None:
+    consumer.fetch_max_wait_s = 0.05
+
+    thread = consumer._new_consumer_thread()
+    kafka_consumer = thread._create_worker_consumer(consumer.transport)
+
+    assert kafka_consumer._fetch_max_wait_ms == 50
+
+
 def record(offset: int, topic: str = TOPIC) -> ConsumerMessage:
     return ConsumerMessage(topic, 0, offset, 0.0, 0, None, b"key", b"{}", None)
 
@@ -173,3 +184,29 @@ def test_a_filled_hole_is_forgotten() -> None:
     now[0] = 10.0
 
     assert holes.due(0, 16) is None
+
+
+async def test_a_hole_an_agent_is_handling_is_never_due() -> None:
+    now = [0.0]
+    holes = Holes(grace_s=10.0, clock=lambda: now[0])
+    work = InFlight()
+    ledgers = {0: 16, 1: 5}
+
+    async with work.record(0, 16):
+        holes.due_in([0, 1], ledgers.get, work)
+        now[0] = 20.0
+        due_while_handled = holes.due_in([0, 1], ledgers.get, work)
+
+    assert due_while_handled == {1: 5}
+
+
+def test_only_partitions_with_a_hole_are_due() -> None:
+    now = [0.0]
+    holes = Holes(grace_s=10.0, clock=lambda: now[0])
+    ledgers: dict[int, int | None] = {0: None, 1: 5, 2: None}
+
+    holes.due_in([0, 1, 2], ledgers.get, InFlight())
+    now[0] = 10.0
+    due = holes.due_in([0, 1, 2], ledgers.get, InFlight())
+
+    assert due == {1: 5}
