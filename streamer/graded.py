@@ -113,7 +113,7 @@ class GradedRecord:
         }
 
     def to_bytes(self) -> bytes:
-        """The record as UTF-8 JSON (orjson: a tenth of `json`'s time, per record)."""
+        """The record as UTF-8 JSON (orjson: a third of the time `json` took)."""
         return orjson.dumps(self.to_json())
 
 
