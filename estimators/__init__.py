@@ -25,10 +25,12 @@ Modules, one concern each (all private; the public names are below):
     _windows    counts per time bucket
 """
 
+from estimators._arl import WobbleShape
 from estimators._corrected import CorrectedInterval, corrected_interval
 from estimators._counts import Counts
 from estimators._drift import (
     DEFAULT_WOBBLE,
+    DEFAULT_WOBBLE_SHAPE,
     ChangeDetector,
     CusumDesign,
     arl0_for_budget,
@@ -69,6 +71,7 @@ from estimators._windows import WindowCounts
 
 __all__ = [
     "DEFAULT_WOBBLE",
+    "DEFAULT_WOBBLE_SHAPE",
     "CategoryForecast",
     "ChangeDetector",
     "ConfidenceSequence",
@@ -87,6 +90,7 @@ __all__ = [
     "WeightedCounts",
     "WeightedInterval",
     "WindowCounts",
+    "WobbleShape",
     "arl0_for_budget",
     "confidence_sequence_interval",
     "corrected_interval",

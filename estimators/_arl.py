@@ -7,7 +7,8 @@ biases it). The chain's fundamental matrix gives the expected number of steps to
 cross h from 0.
 
 Day-to-day wobble: the true rate on a day is theta x (shift x baseline), with theta
-normal with mean 1 and standard deviation w, redrawn each day. Within a day the chain
+normal with mean 1 and standard deviation w, or uniform on [1 - w, 1 + w], redrawn
+each day. Within a day the chain
 runs with theta fixed, so the day's transition is Q_theta^(steps per day); averaging
 that over theta gives a day-level chain whose expected time to absorption is the run
 length with wobble. A wobble that lasts a whole day is far more dangerous than the same
@@ -124,6 +125,7 @@ def cusum_threshold(
     *,
     wobble: float,
     updates_per_day: int,
+    wobble_shape: WobbleShape = "normal",
 ) -> float:
     """The threshold h whose in-control run length (with wobble) is `target_arl`.
 
@@ -138,6 +140,7 @@ def cusum_threshold(
             expected_per_update,
             wobble=wobble,
             updates_per_day=updates_per_day,
+            wobble_shape=wobble_shape,
         )
         return math.log(max(arl, 1e-300)) - math.log(target_arl)
 

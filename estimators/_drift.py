@@ -14,25 +14,29 @@ False alarms. `arl0` is the mean number of updates between false alarms of the p
 each CUSUM gets half of that budget, and `arl0_for_budget` spreads a system-wide budget
 over categories. Thresholds come from an exact Markov-chain run length
 (`estimators._arl`) that includes a day-to-day wobble of the true rate: a daily factor
-with mean 1 and standard deviation `wobble` (0.2 by default), normal, redrawn every
-`updates_per_day` updates. A day at 1.3x looks like a shift for a whole day, and with
-plenty of traffic is indistinguishable from one; ignoring it cut the time between false
-alarms from a year to 19 days in the source's simulation. Calibrating for a normal
-wobble also covers a uniform +-20% one with room to spare. The thresholds are set for
+with mean 1, redrawn every `updates_per_day` updates, either normal with standard
+deviation `wobble` (the default, 0.2) or uniform within +-`wobble` (`wobble_shape`).
+A day at 1.3x looks like a shift for a whole day, and with plenty of traffic is
+indistinguishable from one; ignoring it cut the time between false alarms from a year
+to 19 days in the source's simulation. The normal calibration also covers a uniform
++-20% wobble with room to spare; the uniform one does not cover a normal sd-20%
+wobble at all (about 70 false alarms a month instead of one, in the benchmark), so it
+is only for a rate known to stay within its band. The thresholds are set for
 1.5 x arl0, a margin for the approximations (grid, union of two detectors, traffic
 that varies within the day), so the stated ARL0 is a floor.
 
-The price of the wobble is paid where counts are large. With at most 0.25 events
-expected per update (6 a day), a sustained 2x rise is caught within 10-23 baseline
-events on average and a 1.5x one within 26-72 (bar G8: 25 and 80). With 1 per update
-it takes 38 and 127; with 100 per update 1,300 and 4,900 events, though that is still
-only 14 and 50 hours. No fresh CUSUM does much better: from about 0.5 events per
-update (0.35 still works), no rise and threshold both keep a half of the false-alarm
-budget under this wobble and meet G8's delays on a steady rate; under a uniform
-+-20% wobble the limit is about 1 per update (exact run lengths; the frontier rows
-of `python -m bench.estimators_accuracy`). G8 allows one or two days there, and a
-day at 1.5x from the wobble looks like the start of a sustained 2x. Where the rate is
-known to be steadier, a smaller `wobble` buys speed back.
+The price of the wobble is paid where counts are large. Calibrated for the normal
+sd-20% wobble, with at most 0.25 events expected per update (6 a day) a sustained 2x
+rise is caught within 10-24 baseline events on average and a 1.5x one within 26-73
+(bar G8: 25 and 80); calibrated for a uniform +-20% wobble, up to 0.5 events per
+update, within 10-24 and 26-75. Beyond that, G8's delays and this false-alarm budget
+under the wobble cannot both be had by any Poisson CUSUM of any tuned rise (exact run
+lengths, the frontier rows of `python -m bench.estimators_accuracy`), and above about
+2 events per update not even on a steady rate: G8's bars are in baseline events, an
+update's worth of them is indivisible, and the budget is in updates. With 1 event per
+update the default catches a 2x rise after 38 baseline events, with 100 per update
+after 1,330, though that is still only 38 and 13 hours. Where the rate is known to be
+steadier, a smaller `wobble` or the uniform shape buys speed back.
 
 The run length depends on the events expected per update, which the detector learns as
 the running mean of b n (or is told via `expected_per_update`); thresholds are
@@ -46,15 +50,17 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any, Literal, SupportsIndex
 
-from estimators._arl import cusum_threshold
+from estimators._arl import WobbleShape, cusum_threshold
 from estimators._errors import EstimatorError, check_counts, check_positive
 
 Direction = Literal["up", "down"]
 
 # Thresholds are calibrated for ARL_SAFETY x the requested ARL0.
 ARL_SAFETY = 1.5
-# The day-to-day wobble (a daily sd) thresholds allow for unless told otherwise.
+# The day-to-day wobble thresholds allow for unless told otherwise: a daily factor on
+# the true rate anywhere within +-20%, uniformly.
 DEFAULT_WOBBLE = 0.2
+DEFAULT_WOBBLE_SHAPE: WobbleShape = "normal"
 _BINS_PER_OCTAVE = 8
 
 
@@ -67,6 +73,7 @@ class CusumDesign:
     rise: float
     fall: float
     wobble: float
+    wobble_shape: WobbleShape
     updates_per_day: int
     threshold_up: float
     threshold_down: float
@@ -83,6 +90,7 @@ def design_cusum(
     rise: float = 1.7,
     fall: float = 0.5,
     wobble: float = DEFAULT_WOBBLE,
+    wobble_shape: WobbleShape = DEFAULT_WOBBLE_SHAPE,
     updates_per_day: int = 24,
 ) -> CusumDesign:
     """Thresholds so the pair's in-control ARL (with wobble) is >= `arl0` updates.
@@ -90,10 +98,19 @@ def design_cusum(
     `expected_per_update` is rounded to an eighth of an octave, so nearby traffic
     levels share one (cached) calibration.
     """
-    _check_design(arl0, rise, fall, wobble, updates_per_day)
+    _check_design(arl0, rise, fall, wobble, wobble_shape, updates_per_day)
     m = _binned(check_positive(expected_per_update, "expected_per_update"))
     target = 2.0 * ARL_SAFETY * arl0
-    common = {"wobble": wobble, "updates_per_day": updates_per_day}
+
+    def threshold(log_ratio: float) -> float:
+        return cusum_threshold(
+            log_ratio,
+            target,
+            m,
+            wobble=wobble,
+            updates_per_day=updates_per_day,
+            wobble_shape=wobble_shape,
+        )
 
     return CusumDesign(
         arl0=float(arl0),
@@ -101,9 +118,10 @@ def design_cusum(
         rise=rise,
         fall=fall,
         wobble=wobble,
+        wobble_shape=wobble_shape,
         updates_per_day=updates_per_day,
-        threshold_up=cusum_threshold(math.log(rise), target, m, **common),
-        threshold_down=cusum_threshold(math.log(fall), target, m, **common),
+        threshold_up=threshold(math.log(rise)),
+        threshold_down=threshold(math.log(fall)),
     )
 
 
@@ -145,19 +163,21 @@ class ChangeDetector:
         rise: float = 1.7,
         fall: float = 0.5,
         wobble: float = DEFAULT_WOBBLE,
+        wobble_shape: WobbleShape = DEFAULT_WOBBLE_SHAPE,
         updates_per_day: int = 24,
         expected_per_update: float | None = None,
     ) -> None:
         rate = float(baseline_rate)
         if not 0.0 < rate < 1.0:
             raise EstimatorError(f"baseline_rate must lie in (0, 1), got {rate}")
-        _check_design(arl0, rise, fall, wobble, updates_per_day)
+        _check_design(arl0, rise, fall, wobble, wobble_shape, updates_per_day)
 
         self.baseline_rate = rate
         self.arl0 = float(arl0)
         self.rise = float(rise)
         self.fall = float(fall)
         self.wobble = float(wobble)
+        self.wobble_shape: WobbleShape = wobble_shape
         self.updates_per_day = int(updates_per_day)
         self._fixed_m = expected_per_update
         self._design: CusumDesign | None = None
@@ -221,6 +241,7 @@ class ChangeDetector:
             "rise": self.rise,
             "fall": self.fall,
             "wobble": self.wobble,
+            "wobble_shape": self.wobble_shape,
             "updates_per_day": self.updates_per_day,
             "expected_per_update": self._fixed_m,
             "updates": self._updates,
@@ -241,6 +262,8 @@ class ChangeDetector:
             rise=state["rise"],
             fall=state["fall"],
             wobble=state["wobble"],
+            # States written before the shape was a choice were calibrated normal.
+            wobble_shape=state.get("wobble_shape", "normal"),
             updates_per_day=state["updates_per_day"],
             expected_per_update=state["expected_per_update"],
         )
@@ -270,12 +293,18 @@ class ChangeDetector:
             rise=self.rise,
             fall=self.fall,
             wobble=self.wobble,
+            wobble_shape=self.wobble_shape,
             updates_per_day=self.updates_per_day,
         )
 
 
 def _check_design(
-    arl0: float, rise: float, fall: float, wobble: float, updates_per_day: int
+    arl0: float,
+    rise: float,
+    fall: float,
+    wobble: float,
+    wobble_shape: str,
+    updates_per_day: int,
 ) -> None:
     if not float(arl0) > 1.0:
         raise EstimatorError(f"arl0 must be > 1 update, got {arl0}")
@@ -284,7 +313,9 @@ def _check_design(
     if not 0.0 < fall < 1.0:
         raise EstimatorError(f"fall must lie in (0, 1), got {fall}")
     if not 0.0 <= wobble <= 0.5:
-        raise EstimatorError(f"wobble (a daily sd) must lie in [0, 0.5], got {wobble}")
+        raise EstimatorError(f"wobble must lie in [0, 0.5], got {wobble}")
+    if wobble_shape not in ("uniform", "normal"):
+        raise EstimatorError(f"wobble_shape must be uniform or normal: {wobble_shape}")
     if int(updates_per_day) != updates_per_day or updates_per_day < 1:
         raise EstimatorError(f"updates_per_day must be an int >= 1: {updates_per_day}")
 

@@ -132,6 +132,7 @@ class Runtime:
             min_baseline_events=settings.drift_min_baseline_events,
             false_alarms_per_30_days=settings.drift_false_alarms_per_30_days,
             wobble=settings.drift_wobble,
+            wobble_shape=settings.drift_wobble_shape,
         )
         return Watch(
             plan,

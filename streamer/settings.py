@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from estimators import DEFAULT_WOBBLE
+from estimators import DEFAULT_WOBBLE, DEFAULT_WOBBLE_SHAPE, WobbleShape
 from streamer.errors import ConfigurationError
 
 DEFAULT_SECRETS_DIR = Path("/run/secrets/depsim")
@@ -128,7 +128,8 @@ class Settings(BaseSettings):
     # against the first `drift_baseline_buckets` retained ones (a category drifts
     # while its detector alarmed within `drift_hold_buckets`), within a budget of
     # `drift_false_alarms_per_30_days` for all categories together, calibrated for a
-    # day-to-day wobble of the true rate with sd `drift_wobble` (0 for a steady
+    # day-to-day wobble of the true rate of size `drift_wobble`: its sd when
+    # `drift_wobble_shape` is normal, its half-width when uniform (0 for a steady
     # rate: faster alarms, more of them if the rate does wobble). With
     # `forecast_path` (a frozen forecast), its band is pinned and misses raised.
     window_seconds: Annotated[int, Field(ge=1, le=86_400)] = 3600
@@ -140,6 +141,7 @@ class Settings(BaseSettings):
     drift_min_baseline_events: Annotated[int, Field(ge=1)] = 5
     drift_false_alarms_per_30_days: Positive = 1.0
     drift_wobble: Annotated[float, Field(ge=0.0, le=0.5)] = DEFAULT_WOBBLE
+    drift_wobble_shape: WobbleShape = DEFAULT_WOBBLE_SHAPE
     forecast_path: Path | None = None
 
     # The worker's web server: /metrics, /health, /ready.

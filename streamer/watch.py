@@ -35,8 +35,10 @@ from prometheus_client import CollectorRegistry, Gauge
 
 from estimators import (
     DEFAULT_WOBBLE,
+    DEFAULT_WOBBLE_SHAPE,
     ChangeDetector,
     Forecast,
+    WobbleShape,
     arl0_for_budget,
     confidence_sequence_interval,
     proportion_interval,
@@ -63,6 +65,7 @@ class WatchPlan:
     min_baseline_events: int = 5
     false_alarms_per_30_days: float = 1.0
     wobble: float = DEFAULT_WOBBLE
+    wobble_shape: WobbleShape = DEFAULT_WOBBLE_SHAPE
 
     @property
     def updates_per_day(self) -> int:
@@ -255,6 +258,7 @@ class Watch:
             reference.flagged / reference.graded,
             self._arl0,
             wobble=self.plan.wobble,
+            wobble_shape=self.plan.wobble_shape,
             updates_per_day=self.plan.updates_per_day,
         )
         recent = len(watched) - self.plan.hold

@@ -61,6 +61,26 @@ class TestCalibration:
         assert factors.mean() == pytest.approx(1.0)
         assert weights == pytest.approx(1.0 / factors.size)
 
+    def test_a_bounded_wobble_lets_the_design_alarm_on_less_evidence(self) -> None:
+        """A uniform +-20% daily factor needs lower thresholds than an sd-20% one."""
+        normal = design_cusum(14_400, 0.5, wobble_shape="normal")
+
+        uniform = design_cusum(14_400, 0.5, wobble_shape="uniform")
+
+        assert uniform.threshold_up < normal.threshold_up
+        assert uniform.wobble_shape == "uniform"
+
+    def test_a_uniform_calibration_reaches_its_run_length_under_that_wobble(
+        self,
+    ) -> None:
+        design = design_cusum(14_400, 0.5, wobble_shape="uniform")
+
+        arl = cusum_arl(
+            RISE, design.threshold_up, 0.5, wobble=0.2, wobble_shape="uniform"
+        )
+
+        assert arl == pytest.approx(2 * 1.5 * 14_400, rel=0.01)
+
     def test_a_larger_shift_is_caught_sooner(self) -> None:
         assert cusum_delay(RISE, 8.0, 0.5, 2.0) < cusum_delay(RISE, 8.0, 0.5, 1.5)
 
@@ -72,6 +92,7 @@ class TestCalibration:
             {"baseline_rate": 1e-3, "arl0": 100, "fall": 1.2},  # fall above 1
             {"baseline_rate": 1e-3, "arl0": 100, "updates_per_day": 0},
             {"baseline_rate": 1e-3, "arl0": 100, "wobble": 0.8},  # sd beyond 0.5
+            {"baseline_rate": 1e-3, "arl0": 100, "wobble_shape": "weekly"},
         ],
     )
     def test_impossible_designs_are_rejected(self, arguments: dict[str, float]) -> None:
@@ -138,6 +159,26 @@ class TestDetector:
         restored = ChangeDetector.from_state(json.loads(json.dumps(detector.state())))
 
         assert restored.state() == detector.state()
+
+    def test_the_wobble_shape_survives_a_restart(self) -> None:
+        detector = ChangeDetector(1e-4, 14_400, wobble_shape="uniform")
+        detector.update(3, 10_000)
+
+        restored = ChangeDetector.from_state(detector.state())
+
+        assert restored.wobble_shape == "uniform"
+        assert restored.design == detector.design
+
+    def test_a_state_written_before_shapes_keeps_its_normal_calibration(
+        self,
+    ) -> None:
+        detector = ChangeDetector(1e-4, 14_400, wobble_shape="normal")
+        detector.update(3, 10_000)
+        older = {k: v for k, v in detector.state().items() if k != "wobble_shape"}
+
+        restored = ChangeDetector.from_state(older)
+
+        assert restored.design == detector.design
 
     def test_a_restored_detector_continues_the_same_path(self) -> None:
         original = ChangeDetector(1e-4, 14_400)
