@@ -273,6 +273,10 @@ class DrainingWorker(faust.Worker):
         self, app: faust.App, *, work: InFlight, grace_s: float, **kwargs: Any
     ) -> None:
         super().__init__(app, **kwargs)
+        # faust's terminal spinner turns the root logger to DEBUG so that it spins on
+        # every log record: every library's debug records are then built and
+        # handled (py-spy: 4% of the worker's samples). A daemon has no terminal.
+        self.spinner = None
         self.work = work
         self.grace_s = grace_s
         self._draining = False

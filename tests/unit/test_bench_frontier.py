@@ -33,3 +33,12 @@ def test_a_wobble_raises_the_threshold_the_budget_needs() -> None:
 def test_the_delay_ceiling_falls_as_traffic_per_update_grows() -> None:
     """Bigger updates overshoot the threshold by more baseline events."""
     assert g8_ceiling(RISE, 2.0) < g8_ceiling(RISE, 0.1)
+
+
+def test_the_detectors_false_alarm_margin_narrows_the_frontier() -> None:
+    """Thresholds held to 1.5 x ARL0 leave less room for the delay bars."""
+    bare, _ = frontier_margin(0.35, ARL0, 0.2, "uniform")
+
+    held, _ = frontier_margin(0.35, ARL0, 0.2, "uniform", safety=1.5)
+
+    assert held < bare
