@@ -8,13 +8,13 @@ cross h from 0.
 
 Day-to-day wobble: the true rate on a day is theta x (shift x baseline), with theta
 normal with mean 1 and standard deviation w, or uniform on [1 - w, 1 + w], redrawn
-each day. Within a day the chain
-runs with theta fixed, so the day's transition is Q_theta^(steps per day); averaging
-that over theta gives a day-level chain whose expected time to absorption is the run
-length with wobble. A wobble that lasts a whole day is far more dangerous than the same
-variance spread over hours: with plenty of traffic it is indistinguishable from a
-genuine shift for that day. The normal's tails make the calibration cover a uniform
-+-w wobble with room to spare (that has a third of the variance and no tails).
+each day. Within a day the chain runs with theta fixed, so the day's transition is
+Q_theta^(steps per day); averaging that over theta gives a day-level chain whose
+expected time to absorption is the run length with wobble. A wobble that lasts a
+whole day is far more dangerous than the same variance spread over hours: with plenty
+of traffic it is indistinguishable from a genuine shift for that day. The normal's
+tails make its calibration cover a uniform +-w wobble with room to spare (that has a
+third of the variance and no tails); the converse does not hold.
 
 Sparse traffic: when fewer than ~0.25 events are expected per update, updates are
 pooled into blocks (a divisor of the day) for the chain, so the grid still resolves the

@@ -58,7 +58,7 @@ Direction = Literal["up", "down"]
 # Thresholds are calibrated for ARL_SAFETY x the requested ARL0.
 ARL_SAFETY = 1.5
 # The day-to-day wobble thresholds allow for unless told otherwise: a daily factor on
-# the true rate anywhere within +-20%, uniformly.
+# the true rate, normal with sd 20%.
 DEFAULT_WOBBLE = 0.2
 DEFAULT_WOBBLE_SHAPE: WobbleShape = "normal"
 _BINS_PER_OCTAVE = 8
