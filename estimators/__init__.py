@@ -2,8 +2,8 @@
 
 A pure library: no I/O, no clocks, no logging set-up, nothing imported from the rest of
 depsim. Every estimator's docstring names its method and its edge cases; the accuracy
-bars they are held to (G1-G9) are in /work/shared/ESTIMATORS.md and measured by
-`python -m bench.estimators_accuracy`.
+bars they are held to (G1-G9) are listed in the README's Accuracy section and measured
+by `python -m bench.estimators_accuracy`.
 
 Errors::
 

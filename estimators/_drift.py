@@ -31,8 +31,8 @@ rise is caught within 10-24 baseline events on average and a 1.5x one within 26-
 (bar G8: 25 and 80); calibrated for a uniform +-20% wobble, up to 0.5 events per
 update, within 10-24 and 26-75. Beyond that, G8's delays and this false-alarm budget
 under the wobble cannot both be had by any Poisson CUSUM of any tuned rise (exact run
-lengths, the frontier rows of `python -m bench.estimators_accuracy`), and above about
-2 events per update not even on a steady rate: G8's bars are in baseline events, an
+lengths, the frontier rows of `python -m bench.estimators_accuracy`), and from about
+3 events per update not even on a steady rate: G8's bars are in baseline events, an
 update's worth of them is indivisible, and the budget is in updates. With 1 event per
 update the default catches a 2x rise after 38 baseline events, with 100 per update
 after 1,330, though that is still only 38 and 13 hours. Where the rate is known to be

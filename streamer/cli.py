@@ -220,7 +220,7 @@ def demo(
     ] = 0.0,
 ) -> None:
     """Run broker, stand-in and worker on the shipped sample; print the rates."""
-    from streamer.demo import format_table, run_demo
+    from streamer.demo import dead_letter_reasons, format_table, run_demo
 
     result = run_demo(
         workdir,
@@ -232,9 +232,14 @@ def demo(
     typer.echo("")
     typer.echo(format_table(result))
     typer.echo("")
+    reasons = ", ".join(
+        f"{reason} {count}"
+        for reason, count in sorted(dead_letter_reasons(result.topics).items())
+    )
     typer.echo(
         f"records sent {result.sent}; graded records {result.topics.graded_records} "
         f"(one per arm); dead letters {len(result.topics.dead_letters)}"
+        + (f" ({reasons})" if reasons else "")
     )
     verdict = "agree" if result.metrics_agree else "DISAGREE"
     typer.echo(f"graded topic and /metrics counts {verdict}")

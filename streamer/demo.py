@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import math
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from estimators import is_below_floor, paired_rate_ratio_interval
-from streamer.graded import GradedRecord
+from streamer.graded import LIVE_ARM, GradedRecord
 from streamer.gradedset import paired_counts, shadow_models
 from streamer.replay import replay
 from streamer.samples import agentic_sample_paths, sample_path
@@ -155,9 +156,13 @@ def write_demo_report(
 
 
 def format_table(result: DemoResult) -> str:
-    """The demo's rate table, one row per (category, arm)."""
+    """The demo's rate table, one row per (category, arm, model).
+
+    Live rows name the production model that wrote the replies (the samples mix
+    several); shadow rows say when their candidate is the stand-in.
+    """
     header = (
-        f"{'category':<20} {'arm':<40} {'n':>6} {'flagged':>8} {'rate':>8}"
+        f"{'category':<20} {'arm (model)':<48} {'n':>6} {'flagged':>8} {'rate':>8}"
         "  95% interval (Wilson)"
     )
     lines = [header, "-" * len(header)]
@@ -168,13 +173,29 @@ def format_table(result: DemoResult) -> str:
         else:
             rate = f"{row.estimate:.4f}"
             interval = f"[{row.low:.4f}, {row.high:.4f}]"
-        arm = row.arm + (" (STAND-IN)" if row.model.startswith("standin") else "")
         lines.append(
-            f"{row.category:<20} {arm:<40} {row.graded:>6} {row.flagged:>8} "
-            f"{rate:>8}  {interval}"
+            f"{row.category:<20} {_arm_label(row):<48} {row.graded:>6} "
+            f"{row.flagged:>8} {rate:>8}  {interval}"
         )
     lines += ["", *format_pairs(result.topics.bodies)]
     return "\n".join(lines)
+
+
+# Characters of a live row's production model shown in the table.
+MODEL_WIDTH = 40
+
+
+def _arm_label(row: RateRow) -> str:
+    if row.model.startswith("standin"):
+        return f"{row.arm} (STAND-IN)"
+    if row.arm == LIVE_ARM:
+        return f"{row.arm} ({row.model[:MODEL_WIDTH]})"
+    return row.arm
+
+
+def dead_letter_reasons(topics: TopicCounts) -> Counter[str]:
+    """Dead letters by reason code."""
+    return Counter(str(body.get("reason", "unknown")) for body in topics.dead_letters)
 
 
 def format_pairs(bodies: list[dict[str, Any]]) -> list[str]:

@@ -19,7 +19,7 @@ it with the partitions on a rebalance; the baseline slides as old buckets expire
 
 With a frozen forecast, its band is pinned on the shadow arm, and a forecast miss is
 raised when the live confidence sequence of the forecast's model lies wholly outside
-the band (ESTIMATORS.md §8).
+the band (the forecast-miss rule in the README's Forecasts section).
 
 Each worker watches the partitions it holds. With several replicas each watches a
 share of the traffic, and an alert from any of them stands, so the false-alarm

@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 from streamer.graded import GradedRecord
+from tests.graded import graded_reply
 
 
 def graded(cut_index: int | None) -> GradedRecord:
-    return GradedRecord(
+    return graded_reply(
         record_id="traj-1",
-        arm="live",
         model="m",
-        standin=False,
-        outcome="graded",
-        weight=1.0,
-        sampled_at="2026-01-01T00:00:00+00:00",
-        graded_at="2026-01-01T00:00:00+00:00",
         grader_version="trajectory@1",
         flags={"test_tampering": False},
         cut_index=cut_index,

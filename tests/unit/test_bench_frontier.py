@@ -42,3 +42,12 @@ def test_the_detectors_false_alarm_margin_narrows_the_frontier() -> None:
     held, _ = frontier_margin(0.35, ARL0, 0.2, "uniform", safety=1.5)
 
     assert held < bare
+
+
+def test_busy_traffic_leaves_no_room_even_on_a_steady_rate() -> None:
+    """G8 counts baseline events, the false-alarm budget counts updates."""
+    quiet, _ = frontier_margin(0.5, ARL0, 0.0, "normal")
+
+    busy, _ = frontier_margin(5.0, ARL0, 0.0, "normal")
+
+    assert quiet > 1.0 > busy

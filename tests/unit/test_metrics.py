@@ -14,6 +14,7 @@ from streamer.metrics import (
     detection_floor,
     error_kind,
 )
+from tests.graded import graded_reply
 
 SHADOW = "shadow:cand"
 CATEGORIES = ["refusal", "personal_data_leak"]
@@ -35,9 +36,6 @@ def graded(**overrides: object) -> GradedRecord:
         "record_id": "conv-1",
         "arm": SHADOW,
         "model": "cand",
-        "standin": False,
-        "outcome": "graded",
-        "weight": 1.0,
         "sampled_at": "2026-11-30T12:00:00+00:00",
         "graded_at": "2026-11-30T12:00:01+00:00",
         "grader_version": "rules@1",
@@ -46,8 +44,7 @@ def graded(**overrides: object) -> GradedRecord:
         "usage": {"prompt_tokens": 10, "completion_tokens": 4},
         "latency_s": 0.2,
     }
-    fields.update(overrides)
-    return GradedRecord(**fields)  # type: ignore[arg-type]
+    return graded_reply(**(fields | overrides))
 
 
 def test_counters_end_in_total_and_durations_in_seconds() -> None:

@@ -9,24 +9,14 @@ from streamer.graded import LIVE_ARM, GradedRecord
 from streamer.metrics import Metrics
 from streamer.pipeline import Processed
 from streamer.windows import BucketPlan, MemoryWindowStore, PartitionWindows
+from tests.graded import graded_reply
 
 HOUR = 3600
 PLAN = BucketPlan(seconds=HOUR, retention=3)
 
 
 def reply(flagged: bool, arm: str = LIVE_ARM) -> GradedRecord:
-    return GradedRecord(
-        record_id="r",
-        arm=arm,
-        model="prod",
-        standin=False,
-        outcome="graded",
-        weight=1.0,
-        sampled_at="2026-12-03T00:00:00Z",
-        graded_at="2026-12-03T00:00:01Z",
-        grader_version="test@1",
-        flags={"refusal": flagged},
-    )
+    return graded_reply(arm=arm, flags={"refusal": flagged})
 
 
 def estimates(store: MemoryWindowStore) -> Estimates:
