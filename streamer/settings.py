@@ -43,6 +43,11 @@ class Settings(BaseSettings):
     # How long the broker may hold a fetch that finds no new record: the longest a
     # record can wait there on a broker that does not answer as soon as one comes.
     fetch_max_wait_s: Annotated[float, Field(gt=0, le=10)] = 0.1
+    # A record missing from a partition's ledger below counted ones, and not in
+    # flight, for `hole_grace_s` never reached the agents: the partition is read again
+    # from it. Partitions are checked every `hole_check_s`.
+    hole_grace_s: Positive = 10.0
+    hole_check_s: Positive = 2.0
 
     # The candidate model, behind any OpenAI-compatible endpoint.
     candidate_base_url: str = "http://127.0.0.1:8400/v1"

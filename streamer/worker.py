@@ -36,10 +36,6 @@ log = logging.getLogger(__name__)
 
 LEDGER_TABLE = "ledger"
 WINDOWS_TABLE = "windows"
-# How often partitions are checked for records that never reached the agents, and
-# how long such a hole must stay before its partition is read again.
-HOLE_CHECK_S = 2.0
-HOLE_GRACE_S = 10.0
 
 
 def build_app(
@@ -151,7 +147,7 @@ def build_app(
                 await handle(event.message, consumer)
             await stream.ack(event)  # released unless handled
 
-    holes = Holes(grace_s=HOLE_GRACE_S)
+    holes = Holes(grace_s=settings.hole_grace_s)
 
     async def read_holes_again() -> None:
         # A record the ledger lacks below records it counted, and that nobody is
@@ -159,7 +155,7 @@ def build_app(
         # start, a stop or a rebalance): the partition is read again from there.
         consumer = guarded(app)
         while True:
-            await asyncio.sleep(HOLE_CHECK_S)
+            await asyncio.sleep(settings.hole_check_s)
             if app.rebalancing or work.closed:
                 continue
             assigned = {

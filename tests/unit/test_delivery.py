@@ -9,8 +9,10 @@ import pytest
 from faust.types.tuples import ConsumerMessage
 
 from streamer import transport
+from streamer.errors import ConfigurationError
 from streamer.inflight import Holes, InFlight
 from streamer.ledger import Ledger
+from streamer.settings import load_settings
 
 TOPIC = "depsim.traffic"
 
@@ -210,3 +212,16 @@ def test_only_partitions_with_a_hole_are_due() -> None:
     due = holes.due_in([0, 1, 2], ledgers.get, InFlight())
 
     assert due == {1: 5}
+
+
+def test_the_hole_grace_is_read_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("DEPSIM_HOLE_GRACE_S", "30")
+
+    assert load_settings().hole_grace_s == 30.0
+
+
+def test_a_hole_check_interval_of_zero_is_a_configuration_error() -> None:
+    with pytest.raises(ConfigurationError):
+        load_settings(hole_check_s=0)
