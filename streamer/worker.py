@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 import faust
@@ -36,6 +37,25 @@ log = logging.getLogger(__name__)
 
 LEDGER_TABLE = "ledger"
 WINDOWS_TABLE = "windows"
+
+
+async def seek_due_holes(
+    consumer: transport.Consumer,
+    topic: str,
+    holes: Holes,
+    hole_of: Callable[[int], int | None],
+    work: InFlight,
+) -> dict[int, int]:
+    """Seek each assigned partition of `topic` whose hole is due back to the hole.
+
+    Returns the offsets sought, by partition.
+    """
+    assigned = {tp.partition: tp for tp in consumer.assignment() if tp.topic == topic}
+    due = holes.due_in(assigned, hole_of, work)
+
+    for partition, offset in due.items():
+        await consumer.seek(assigned[partition], offset)
+    return due
 
 
 def build_app(
@@ -158,20 +178,16 @@ def build_app(
             await asyncio.sleep(settings.hole_check_s)
             if app.rebalancing or work.closed:
                 continue
-            assigned = {
-                tp.partition: tp
-                for tp in consumer.assignment()
-                if tp.topic == settings.traffic_topic
-            }
-            due = holes.due_in(assigned, estimates.hole, work)
-            for partition, offset in due.items():
+            sought = await seek_due_holes(
+                consumer, settings.traffic_topic, holes, estimates.hole, work
+            )
+            for partition, offset in sought.items():
                 log.warning(
                     "record at %d/%d never reached the agents: reading from it again",
                     partition,
                     offset,
                 )
                 runtime.metrics.reread.inc()
-                await consumer.seek(assigned[partition], offset)
 
     app.task(read_holes_again)
 

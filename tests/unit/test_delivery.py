@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from typing import cast
 
 import faust
 import pytest
+from faust.types import TP
 from faust.types.tuples import ConsumerMessage
 
 from streamer import transport
@@ -13,6 +15,7 @@ from streamer.errors import ConfigurationError
 from streamer.inflight import Holes, InFlight
 from streamer.ledger import Ledger
 from streamer.settings import load_settings
+from streamer.worker import seek_due_holes
 
 TOPIC = "depsim.traffic"
 
@@ -225,3 +228,35 @@ def test_the_hole_grace_is_read_from_the_environment(
 def test_a_hole_check_interval_of_zero_is_a_configuration_error() -> None:
     with pytest.raises(ConfigurationError):
         load_settings(hole_check_s=0)
+
+
+class SeekingConsumer:
+    """The two consumer calls the hole check makes, recorded."""
+
+    def __init__(self, assignment: set[TP]) -> None:
+        self._assignment = assignment
+        self.sought: list[tuple[TP, int]] = []
+
+    def assignment(self) -> set[TP]:
+        return self._assignment
+
+    async def seek(self, partition: TP, offset: int) -> None:
+        self.sought.append((partition, offset))
+
+
+async def test_a_partition_is_sought_back_to_its_hole_once_the_grace_passed() -> None:
+    now = [0.0]
+    holes = Holes(grace_s=10.0, clock=lambda: now[0])
+    consumer = SeekingConsumer({TP(TOPIC, 0), TP(TOPIC, 1), TP("other", 1)})
+    ledger = Ledger()
+    for offset in (0, 1, 3):
+        ledger.mark(offset)
+    hole_of = {0: None, 1: ledger.hole()}.get
+    seek = cast(transport.Consumer, consumer)
+
+    before_grace = await seek_due_holes(seek, TOPIC, holes, hole_of, InFlight())
+    now[0] = 10.0
+    after_grace = await seek_due_holes(seek, TOPIC, holes, hole_of, InFlight())
+
+    assert (before_grace, after_grace) == ({}, {1: 2})
+    assert consumer.sought == [(TP(TOPIC, 1), 2)]
