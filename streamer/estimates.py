@@ -16,6 +16,7 @@ windows and alerts of `streamer.watch`.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -24,6 +25,8 @@ from streamer.metrics import Metrics
 from streamer.pipeline import Processed
 from streamer.tally import Counts, RateKey, Tally
 from streamer.windows import BucketPlan, PartitionWindows, WindowStore, combined
+
+log = logging.getLogger(__name__)
 
 LoadLedger = Callable[[int], dict[str, Any] | None]
 SaveLedger = Callable[[int, dict[str, Any]], None]
@@ -83,6 +86,7 @@ class Estimates:
         `at` is the record's event time (epoch seconds) for its window bucket.
         """
         ledger = self.ledger(partition)
+        given_up = ledger.given_up
         if processed.graded:
             counted = ledger.count(offset, processed.graded)
         else:
@@ -90,6 +94,16 @@ class Estimates:
             ledger.mark(offset)
         if not counted:
             return False
+
+        if ledger.given_up > given_up:
+            lost = ledger.given_up - given_up
+            log.error(
+                "partition %d: %d offsets up to %d never came: given up",
+                partition,
+                lost,
+                ledger.watermark,
+            )
+            self.metrics.given_up.inc(lost)
 
         self._save(partition, ledger.to_json())
         if at is not None and processed.graded:

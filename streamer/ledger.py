@@ -23,7 +23,7 @@ from streamer.tally import Tally
 
 # Offsets above the watermark kept at most. Kafka leaves gaps in offsets only with
 # transactions or compaction; past this many, the watermark jumps to the lowest kept
-# offset, and a gap below it is taken as counted.
+# offset, and the offsets of a gap below it are given up (counted in `given_up`).
 MAX_PENDING = 20_000
 
 
@@ -35,6 +35,7 @@ class Ledger:
     above: set[int] = field(default_factory=set)
     tally: Tally = field(default_factory=Tally)
     records: int = 0
+    given_up: int = 0
 
     def counted(self, offset: int) -> bool:
         """Whether the record at `offset` is already in the tally."""
@@ -67,7 +68,9 @@ class Ledger:
             self.watermark += 1
             self.above.remove(self.watermark)
         if len(self.above) > MAX_PENDING:
-            self.watermark = min(self.above) - 1
+            lowest = min(self.above)
+            self.given_up += lowest - 1 - self.watermark
+            self.watermark = lowest - 1
             self._advance()
 
     def to_json(self) -> dict[str, Any]:
@@ -77,6 +80,7 @@ class Ledger:
             "above": sorted(self.above),
             "tally": self.tally.to_json(),
             "records": self.records,
+            "given_up": self.given_up,
         }
 
     @classmethod
@@ -89,4 +93,5 @@ class Ledger:
             above={int(offset) for offset in data["above"]},
             tally=Tally.from_json(data["tally"]),
             records=int(data.get("records", 0)),
+            given_up=int(data.get("given_up", 0)),
         )

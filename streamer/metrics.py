@@ -157,6 +157,12 @@ class Metrics:
             "reached the agents.",
             registry=registry,
         )
+        self.given_up = Counter(
+            "depsim_offsets_given_up",
+            "Traffic offsets a partition's ledger stopped waiting for, with 20,000 "
+            "counted above them: never graded.",
+            registry=registry,
+        )
         self.redelivered = Counter(
             "depsim_records_redelivered",
             "Traffic records received again after their outcome was counted, and "

@@ -36,8 +36,9 @@ class Reason(StrEnum):
     CONTEXT_TOO_LONG = "context_too_long"
     # Adapters reading foreign formats.
     UNSUPPORTED_FORMAT = "unsupported_format"
-    # The worker's own limits.
+    # The worker's own limits, and a fault of depsim's own while handling a record.
     DEADLINE_EXCEEDED = "deadline_exceeded"
+    INTERNAL_ERROR = "internal_error"
     # Shadow generation that produced nothing to grade.
     GENERATION_FAILED = "generation_failed"
     INCOMPLETE_REPLY = "incomplete_reply"

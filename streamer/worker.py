@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import faust
@@ -37,6 +37,42 @@ log = logging.getLogger(__name__)
 
 LEDGER_TABLE = "ledger"
 WINDOWS_TABLE = "windows"
+
+
+async def outcome(
+    handle: Callable[[bytes], Awaitable[Processed]],
+    raw: bytes,
+    position: tuple[int, int],
+    deadline_s: float,
+) -> Processed:
+    """What `handle` makes of the record at `position` (partition, offset).
+
+    Past `deadline_s`, or on an exception, the record is dead-lettered
+    (`deadline_exceeded`, `internal_error`) instead: a fault of depsim's own, or of a
+    library it did not translate, must not kill the agent, which would leave the
+    record unacknowledged and hold back its partition's commits for good.
+    """
+    partition, offset = position
+    try:
+        return await asyncio.wait_for(handle(raw), timeout=deadline_s)
+    except TimeoutError:
+        log.error("record at %d/%d passed its deadline", partition, offset)
+        reason, detail = Reason.DEADLINE_EXCEEDED, f"{deadline_s}s"
+    except Exception as exc:
+        # The traceback only at DEBUG: an exception's message may quote the record.
+        reason, detail = Reason.INTERNAL_ERROR, type(exc).__name__
+        log.error("record at %d/%d failed: %s", partition, offset, detail)
+        log.debug("record at %d/%d failed", partition, offset, exc_info=True)
+
+    return Processed(
+        dead_letter=DeadLetter(
+            reason=reason,
+            detail=detail,
+            record_id=None,
+            stage="worker",
+            source={"partition": partition, "offset": offset},
+        )
+    )
 
 
 async def seek_due_holes(
@@ -124,23 +160,6 @@ def build_app(
             key = (processed.dead_letter.record_id or "").encode()
             await dead_topic.send(key=key, value=processed.dead_letter.to_bytes())
 
-    async def process(raw: bytes, partition: int, offset: int) -> Processed:
-        try:
-            return await asyncio.wait_for(
-                runtime.handle(raw), timeout=settings.record_deadline_s
-            )
-        except TimeoutError:
-            log.error("record at %d/%d passed its deadline", partition, offset)
-            return Processed(
-                dead_letter=DeadLetter(
-                    reason=Reason.DEADLINE_EXCEEDED,
-                    detail=f"{settings.record_deadline_s}s",
-                    record_id=None,
-                    stage="worker",
-                    source={"partition": partition, "offset": offset},
-                )
-            )
-
     async def handle(message: Message, consumer: transport.Consumer) -> None:
         """Grade and count the record in `message`, unless it is counted already."""
         partition, offset = message.partition, message.offset
@@ -149,7 +168,12 @@ def build_app(
             if estimates.counted(partition, offset):
                 runtime.metrics.redelivered.inc()
             else:
-                processed = await process(message.value or b"", partition, offset)
+                processed = await outcome(
+                    runtime.handle,
+                    message.value or b"",
+                    (partition, offset),
+                    settings.record_deadline_s,
+                )
                 await publish(processed)
                 at = message.timestamp or time.time()
                 counted = estimates.count(partition, offset, processed, at)
@@ -164,7 +188,17 @@ def build_app(
 
         async for event in stream.noack().events():
             if not work.closed:
-                await handle(event.message, consumer)
+                try:
+                    await handle(event.message, consumer)
+                except Exception as exc:  # publishing or counting failed
+                    message = event.message
+                    log.error(
+                        "record at %d/%d not counted (%s): released to be read again",
+                        message.partition,
+                        message.offset,
+                        type(exc).__name__,
+                    )
+                    log.debug("record not counted", exc_info=True)
             await stream.ack(event)  # released unless handled
 
     holes = Holes(grace_s=settings.hole_grace_s)

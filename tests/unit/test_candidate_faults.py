@@ -11,7 +11,7 @@ import pytest
 from aiohttp.test_utils import TestServer
 from prometheus_client import CollectorRegistry
 
-from graders import RuleGrader, load_taxonomy
+from graders import RuleGrader, chat_api, load_taxonomy
 from streamer.breaker import CircuitBreaker
 from streamer.budget import Budget, BudgetLimits
 from streamer.candidate import CallPolicy, Candidate
@@ -126,6 +126,42 @@ async def test_a_dropped_connection_is_retried(start: Start) -> None:
 
     assert generation.message.text() == ANSWER
     assert injector.injected == {"disconnect": 1}
+
+
+async def test_an_exception_the_client_leaves_untranslated_is_retried(
+    start: Start, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    candidate, injector = await start("")
+    post = chat_api.post_completion
+    calls = 0
+
+    async def torn_down_once(*args: Any) -> chat_api.Completion:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise AttributeError("'NoneType' object has no attribute 'getall'")
+        return await post(*args)
+
+    monkeypatch.setattr(chat_api, "post_completion", torn_down_once)
+
+    generation = await candidate.generate(PREFIX)
+
+    assert generation.message.text() == ANSWER
+    assert (calls, injector.requests) == (2, 1)
+
+
+async def test_an_untranslated_client_exception_beyond_the_retries_is_unavailable(
+    start: Start, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    candidate, _ = await start("")
+
+    async def torn_down(*args: Any) -> chat_api.Completion:
+        raise AttributeError("'NoneType' object has no attribute 'getall'")
+
+    monkeypatch.setattr(chat_api, "post_completion", torn_down)
+
+    with pytest.raises(EndpointUnavailable, match="AttributeError"):
+        await candidate.generate(PREFIX)
 
 
 async def test_retries_are_counted_by_kind(start: Start) -> None:
