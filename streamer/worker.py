@@ -75,6 +75,28 @@ async def outcome(
     )
 
 
+async def handle_or_release(
+    handle: Callable[[Message, transport.Consumer], Awaitable[None]],
+    message: Message,
+    consumer: transport.Consumer,
+) -> None:
+    """Run `handle` on `message`; if publishing or counting fails, log and go on.
+
+    The record is then left unmarked, so its acknowledgement is released and its
+    partition read again from it (the hole check), instead of the agent dying.
+    """
+    try:
+        await handle(message, consumer)
+    except Exception as exc:
+        log.error(
+            "record at %d/%d not counted (%s): released to be read again",
+            message.partition,
+            message.offset,
+            type(exc).__name__,
+        )
+        log.debug("record not counted", exc_info=True)
+
+
 async def seek_due_holes(
     consumer: transport.Consumer,
     topic: str,
@@ -188,17 +210,7 @@ def build_app(
 
         async for event in stream.noack().events():
             if not work.closed:
-                try:
-                    await handle(event.message, consumer)
-                except Exception as exc:  # publishing or counting failed
-                    message = event.message
-                    log.error(
-                        "record at %d/%d not counted (%s): released to be read again",
-                        message.partition,
-                        message.offset,
-                        type(exc).__name__,
-                    )
-                    log.debug("record not counted", exc_info=True)
+                await handle_or_release(handle, event.message, consumer)
             await stream.ack(event)  # released unless handled
 
     holes = Holes(grace_s=settings.hole_grace_s)

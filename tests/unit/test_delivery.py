@@ -7,7 +7,7 @@ from typing import cast
 
 import faust
 import pytest
-from faust.types import TP
+from faust.types import TP, Message
 from faust.types.tuples import ConsumerMessage
 
 from streamer import transport
@@ -15,7 +15,7 @@ from streamer.errors import ConfigurationError
 from streamer.inflight import Holes, InFlight
 from streamer.ledger import Ledger
 from streamer.settings import load_settings
-from streamer.worker import seek_due_holes
+from streamer.worker import handle_or_release, seek_due_holes
 
 TOPIC = "depsim.traffic"
 
@@ -67,6 +67,37 @@ def test_a_handled_record_is_acknowledged(consumer: transport.Consumer) -> None:
     message = record(7)
 
     consumer.handled(message)
+    consumer.ack(message)
+
+    assert message.acked
+
+
+async def test_a_record_whose_publishing_fails_is_released_not_a_dead_agent(
+    consumer: transport.Consumer, caplog: pytest.LogCaptureFixture
+) -> None:
+    message = record(7)
+    consumer.unacked.add(message)
+
+    async def broker_gone(message: Message, consumer: transport.Consumer) -> None:
+        raise ConnectionError("the broker went away")
+
+    await handle_or_release(broker_gone, message, consumer)
+    accepted = consumer.ack(message)
+
+    assert not accepted
+    assert message not in consumer.unacked
+    assert "not counted (ConnectionError)" in caplog.text
+
+
+async def test_a_record_handled_without_failure_is_acknowledged(
+    consumer: transport.Consumer,
+) -> None:
+    message = record(7)
+
+    async def grade(message: Message, consumer: transport.Consumer) -> None:
+        consumer.handled(message)
+
+    await handle_or_release(grade, message, consumer)
     consumer.ack(message)
 
     assert message.acked
