@@ -134,12 +134,24 @@ async def post_completion(
     The body must be JSON-ready: `chat.completions.create` would walk it against
     the client's TypedDicts and build the full `ChatCompletion` model, which cost
     more CPU than the rest of the call (bench/throughput.py). Raises the client's
-    `openai.APIError`s, and `openai.APIResponseValidationError` (`MALFORMED`) for a
-    body cut short or not a completion.
+    `openai.APIError`s, `openai.APIResponseValidationError` (`MALFORMED`) for a
+    body cut short or not a completion, and `openai.APIConnectionError`
+    (`UNAVAILABLE`) for any other exception from the client: it wraps its
+    transport's errors, but not all of them (aiohttp has raised AttributeError on a
+    connection torn down mid-response), and to its callers that is a failed exchange.
     """
-    response = await client.post(
-        COMPLETIONS_PATH, cast_to=httpx2.Response, body=request
-    )
+    try:
+        response = await client.post(
+            COMPLETIONS_PATH, cast_to=httpx2.Response, body=request
+        )
+    except openai.APIError:
+        raise
+    except Exception as exc:
+        url = client.base_url.join(COMPLETIONS_PATH.lstrip("/"))
+        raise openai.APIConnectionError(
+            message=f"client error {type(exc).__name__}",
+            request=httpx2.Request("POST", url),
+        ) from exc
     try:
         return Completion.model_validate_json(response.content)
     except ValueError as exc:  # a pydantic ValidationError is a ValueError too
@@ -164,7 +176,13 @@ def classify(exc: openai.APIError) -> Failure:
 
 
 def describe(exc: openai.APIError) -> str:
-    """A short account of `exc` without the endpoint's words: status or type."""
+    """A short account of `exc` without the endpoint's words: status or type.
+
+    A connection error's message is the client's or depsim's own, never the
+    endpoint's, so it is kept.
+    """
     if isinstance(exc, openai.APIStatusError):
         return f"HTTP {exc.status_code}"
+    if isinstance(exc, openai.APIConnectionError):
+        return f"{type(exc).__name__}: {exc.message}"
     return type(exc).__name__

@@ -190,11 +190,6 @@ class Candidate:
             return await chat_api.post_completion(self._client, request)
         except openai.APIError as exc:
             raise _translate(exc) from exc
-        except Exception as exc:
-            # The client wraps its transport's errors in APIError, but not all of
-            # them: aiohttp has raised AttributeError on a connection torn down
-            # mid-response. To depsim that is a failed exchange, retried as such.
-            raise EndpointUnavailable(f"client error {type(exc).__name__}") from exc
 
     def _count_retry(self, state: RetryCallState) -> None:
         error = state.outcome.exception() if state.outcome else None

@@ -122,6 +122,25 @@ class TestClassify:
         assert describe(status_error(503)) == "HTTP 503"
 
 
+async def test_an_exception_the_client_leaves_untranslated_is_a_connection_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """What escapes the client's own wrapping is a failed exchange to every caller."""
+
+    async def torn_down(*args: Any, **kwargs: Any) -> Any:
+        raise AttributeError("'NoneType' object has no attribute 'getall'")
+
+    monkeypatch.setattr(openai.AsyncOpenAI, "post", torn_down)
+    client = client_at("http://127.0.0.1:1/v1")
+
+    with pytest.raises(openai.APIConnectionError) as caught:
+        await post_completion(client, REQUEST)
+    await client.close()
+
+    assert classify(caught.value) is Failure.UNAVAILABLE
+    assert describe(caught.value) == "APIConnectionError: client error AttributeError"
+
+
 class TestCompletion:
     def test_it_reads_the_first_choices_text_and_the_tokens(self) -> None:
         """Text comes from the first choice; tokens from the usage block."""

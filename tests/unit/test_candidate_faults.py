@@ -7,11 +7,12 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
+import openai
 import pytest
 from aiohttp.test_utils import TestServer
 from prometheus_client import CollectorRegistry
 
-from graders import RuleGrader, chat_api, load_taxonomy
+from graders import RuleGrader, load_taxonomy
 from streamer.breaker import CircuitBreaker
 from streamer.budget import Budget, BudgetLimits
 from streamer.candidate import CallPolicy, Candidate
@@ -132,17 +133,17 @@ async def test_an_exception_the_client_leaves_untranslated_is_retried(
     start: Start, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     candidate, injector = await start("")
-    post = chat_api.post_completion
+    post = openai.AsyncOpenAI.post
     calls = 0
 
-    async def torn_down_once(*args: Any) -> chat_api.Completion:
+    async def torn_down_once(*args: Any, **kwargs: Any) -> Any:
         nonlocal calls
         calls += 1
         if calls == 1:
             raise AttributeError("'NoneType' object has no attribute 'getall'")
-        return await post(*args)
+        return await post(*args, **kwargs)
 
-    monkeypatch.setattr(chat_api, "post_completion", torn_down_once)
+    monkeypatch.setattr(openai.AsyncOpenAI, "post", torn_down_once)
 
     generation = await candidate.generate(PREFIX)
 
@@ -155,10 +156,10 @@ async def test_an_untranslated_client_exception_beyond_the_retries_is_unavailabl
 ) -> None:
     candidate, _ = await start("")
 
-    async def torn_down(*args: Any) -> chat_api.Completion:
+    async def torn_down(*args: Any, **kwargs: Any) -> Any:
         raise AttributeError("'NoneType' object has no attribute 'getall'")
 
-    monkeypatch.setattr(chat_api, "post_completion", torn_down)
+    monkeypatch.setattr(openai.AsyncOpenAI, "post", torn_down)
 
     with pytest.raises(EndpointUnavailable, match="AttributeError"):
         await candidate.generate(PREFIX)
